@@ -1,0 +1,73 @@
+# The book's commands. `make help` lists them.
+SHELL := /bin/bash
+PY_SYS ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex latexmk fonts-freefont-otf texlive-plain-generic tex-gyre xindy poppler-utils
+BROWSER_PACKAGES := chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help book html pdf test unit nbval booktest outputs bench mutation venv system-deps tex browser clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PY_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(STAMP) ## Create .venv with the pinned dependencies and the helpers (editable)
+
+tex: ## Install the TeX packages the PDF needs (apt-get, as root)
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && kpsewhich tgtermes.sty >/dev/null && command -v pdftotext >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing TeX for the PDF: $(TEX_PACKAGES)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	else echo "The PDF needs these Debian packages; install them as root:"; \
+	  echo "  sudo apt-get install $(TEX_PACKAGES)"; exit 1; fi
+
+browser: ## Install Debian's chromium for the real-browser test (as root; skipped otherwise)
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(BROWSER_PACKAGES) for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null) \
+	    || echo "NOTE: chromium could not be installed; the browser test will be SKIPPED"; \
+	else echo "NOTE: not root, chromium not installed; the browser test will be SKIPPED (sudo apt-get install chromium)"; fi
+
+system-deps: tex browser ## Install every Debian package the project uses
+
+html: $(STAMP) ## Execute what changed and build the HTML (_build/html)
+	$(PY) -m helpers.site html
+
+pdf: $(STAMP) tex ## Build the PDF (_build/latex/book.pdf)
+	$(PY) -m helpers.site pdf
+
+book: $(STAMP) system-deps html pdf ## Set up everything, execute the notebooks, build HTML and PDF
+	@echo "HTML: _build/html/index.html   PDF: _build/latex/book.pdf"
+
+unit: $(STAMP) ## Unit tests of the helpers and the ledger
+	$(PY) -m pytest -q tests -m "not book"
+
+nbval: $(STAMP) ## Regression-test every notebook's stored outputs (parallel)
+	$(PY) -m pytest -q -p no:randomly --nbval chapters --sanitize-with tests/sanitize.cfg -n $(JOBS) --dist loadfile
+
+booktest: $(STAMP) ## Tests of the built HTML and PDF (builds what is missing or stale)
+	$(MAKE) --no-print-directory system-deps html pdf
+	$(PY) -m pytest -q tests -m book
+
+test: $(STAMP) ## All tests: unit, data validation, nbval, built-book checks
+	$(MAKE) --no-print-directory system-deps
+	$(PY) -m pytest -q tests -m "not book" -n $(JOBS)
+	$(MAKE) --no-print-directory nbval
+	$(MAKE) --no-print-directory html pdf
+	$(PY) -m pytest -q tests -m book
+
+outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs for nbval)
+	$(PY) -m helpers.execute --in-place --jobs $(JOBS) $(if $(NB),--only $(NB))
+
+clean: ## Remove built files (keeps .venv)
+	rm -rf _build

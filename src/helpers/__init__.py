@@ -1,0 +1,1 @@
+"""Helpers shared by every chapter of the Pakistan digital-economy book."""

@@ -1,0 +1,79 @@
+"""Cross-checks on the ledger: stated changes recomputed from levels, conflicts, coverage."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .ledger import Ledger
+
+#: A stated change "agrees" when the recomputed change is within this many percentage points:
+#: sources round their levels and their percentages, so exact equality is not expected.
+TOLERANCE_PP = 1.5
+
+
+def _levels(ledger: Ledger, indicator: str, period: str, dimension: str) -> pd.DataFrame:
+    obs = ledger.observations
+    return obs[(obs["indicator"] == indicator) & (obs["period"] == period)
+               & (obs["dimension"] == dimension) & (obs["kind"] == "level")]
+
+
+def recompute_changes(ledger: Ledger) -> pd.DataFrame:
+    """Every stated change beside the change recomputed from level rows of the same indicator.
+
+    Levels from the change's own source are used when it gives both; otherwise every pair of
+    sources is shown, so a reader sees how the result depends on the levels chosen.
+    """
+    out = []
+    for _, ch in ledger.observations[ledger.observations["kind"] == "stated_change"].iterrows():
+        new = _levels(ledger, ch["indicator"], ch["period"], ch["dimension"])
+        old = _levels(ledger, ch["indicator"], ch["base_period"], ch["dimension"])
+        pairs = [(n, o) for _, n in new.iterrows() for _, o in old.iterrows() if n["unit"] == o["unit"]]
+        same = [(n, o) for n, o in pairs if n["source"] == o["source"] == ch["source"]]
+        for n, o in (same or pairs) or [(None, None)]:
+            if n is None:
+                recomputed = diff = None
+                verdict = "no levels"
+            else:
+                if ch["unit"] == "percent":
+                    recomputed = (n["value"] / o["value"] - 1) * 100
+                else:
+                    recomputed = n["value"] - o["value"]
+                diff = ch["value"] - recomputed
+                verdict = "agrees" if abs(diff) <= TOLERANCE_PP else "differs"
+            out.append({
+                "change_id": ch["id"], "indicator": ch["indicator"], "dimension": ch["dimension"],
+                "period": ch["period"], "base_period": ch["base_period"], "stated": ch["value"],
+                "unit": ch["unit"], "source": ch["source"],
+                "level_ids": "" if n is None else f"{n['id']} / {o['id']}",
+                "level_sources": "" if n is None else f"{n['source']} / {o['source']}",
+                "recomputed": None if recomputed is None else round(recomputed, 2),
+                "difference": None if diff is None else round(diff, 2), "verdict": verdict,
+            })
+    return pd.DataFrame(out, columns=["change_id", "indicator", "dimension", "period", "base_period",
+                                      "stated", "unit", "source", "level_ids", "level_sources",
+                                      "recomputed", "difference", "verdict"])
+
+
+def conflicts(ledger: Ledger) -> pd.DataFrame:
+    """Groups of level rows with the same indicator, period, dimension and unit but different values."""
+    obs = ledger.observations[ledger.observations["kind"] == "level"]
+    rows = []
+    for (ind, per, dim, unit), grp in obs.groupby(["indicator", "period", "dimension", "unit"], sort=True):
+        if grp["value"].nunique() < 2:
+            continue
+        lo, hi = grp["value"].min(), grp["value"].max()
+        for _, r in grp.sort_values(["value", "id"]).iterrows():
+            rows.append({"indicator": ind, "period": per, "dimension": dim, "unit": unit,
+                         "id": r["id"], "value": r["value"], "source": r["source"], "as_of": r["as_of"],
+                         "spread_percent": round((hi / lo - 1) * 100, 2) if lo else None})
+    return pd.DataFrame(rows, columns=["indicator", "period", "dimension", "unit", "id", "value", "source",
+                                       "as_of", "spread_percent"])
+
+
+def coverage(ledger: Ledger) -> pd.DataFrame:
+    """Number of level rows per indicator (with CY/FY basis) and year the period ends in."""
+    obs = ledger.observations[ledger.observations["kind"] == "level"].copy()
+    obs["year"] = obs["period_end"].dt.year
+    obs["series"] = obs["indicator"] + " (" + obs["basis"] + ")"
+    table = obs.pivot_table(index="series", columns="year", values="value", aggfunc="count", fill_value=0)
+    table.columns = [str(c) for c in table.columns]
+    return table.astype(int)

@@ -1,0 +1,131 @@
+"""Put ledger values into prose (myst-nb glue) and keep a record of every value a chapter shows."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+from . import paths
+from .ledger import Ledger
+
+_USED: dict[str, list[str]] = {}   # ledger id -> where it was shown (glue key, table, chart)
+_CHAPTER: list[str] = [""]
+
+
+class Text:
+    """A glued string that renders without quotes in {glue:text} and {glue} roles."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain
+        p.text(self.text)
+
+
+def start_chapter(name: str) -> None:
+    """Begin recording the values shown by chapter `name` (the notebook's stem)."""
+    _CHAPTER[0] = name
+    _USED.clear()
+
+
+def record(ids, where: str) -> None:
+    """Note that the ledger rows `ids` are shown at `where` (a glue key, table or chart name)."""
+    for i in ([ids] if isinstance(ids, str) else ids):
+        places = _USED.setdefault(i, [])
+        if where not in places:
+            places.append(where)
+
+
+def used() -> dict[str, list[str]]:
+    return {k: list(v) for k, v in _USED.items()}
+
+
+def number(value: float, decimals: int | None = None) -> str:
+    """A number as a reader writes it: thousands separators, no trailing zeros."""
+    if decimals is not None:
+        text = f"{value:,.{decimals}f}"
+    elif float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return "-" + text[1:] if text.startswith("-") else text
+
+
+def with_unit(value: float, unit: str, decimals: int | None = None) -> str:
+    """Value and unit in reading order: 'USD 2,590 million', '24.66 million units', '94 percent'."""
+    n = number(value, decimals)
+    if unit.startswith(("USD ", "PKR ")):
+        cur, _, rest = unit.partition(" ")
+        return f"{cur} {n} {rest}".strip()
+    if unit == "USD":
+        return f"USD {n}"
+    if unit == "percent":
+        return f"{n}%"
+    if unit == "percentage points":
+        return f"{n} percentage points"
+    return f"{n} {unit}"
+
+
+def _glue(key: str, text: str) -> None:
+    from myst_nb import glue
+
+    glue(key, Text(text), display=False)
+
+
+def glue_obs(ledger: Ledger, obs_id: str, decimals: int | None = None, key: str | None = None) -> str:
+    """Glue one ledger value with its unit under `key` (default: the row id); return the text."""
+    row = ledger.row(obs_id)
+    text = with_unit(float(row["value"]), row["unit"], decimals)
+    _glue(key or obs_id, text)
+    record(obs_id, key or obs_id)
+    return text
+
+
+def glue_period(ledger: Ledger, obs_id: str) -> str:
+    """Glue the reader's label of a row's period under '<id>-period'."""
+    text = ledger.period(obs_id).label
+    _glue(f"{obs_id}-period", text)
+    return text
+
+
+@dataclass
+class Derived:
+    """A value computed from ledger rows, with the ids it comes from."""
+
+    value: float
+    unit: str
+    inputs: tuple[str, ...]
+
+
+def glue_derived(key: str, derived: Derived, decimals: int = 1) -> str:
+    """Glue a computed value; its inputs are recorded so the audit traces it to its sources."""
+    if not math.isfinite(derived.value):
+        raise ValueError(f"derived value {key!r} is not finite: {derived.value}")
+    text = with_unit(derived.value, derived.unit, decimals)
+    _glue(key, text)
+    record(derived.inputs, key)
+    return text
+
+
+def glue_text(key: str, text: str, inputs=()) -> str:
+    """Glue a short text built from ledger values (e.g. a list of names), recording its inputs."""
+    _glue(key, text)
+    record(inputs, key)
+    return text
+
+
+def write_audit() -> str:
+    """Write this chapter's record of shown values to <audit_dir>/<chapter>.json; return its name."""
+    out = audit_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{_CHAPTER[0]}.json"
+    target.write_text(json.dumps({"chapter": _CHAPTER[0], "used": used()}, indent=1, sort_keys=True))
+    return target.name
+
+
+def audit_dir():
+    """Where chapters record the ledger rows they show: beside the chart data of the same run."""
+    return paths.chart_data_dir().parent / "audit"

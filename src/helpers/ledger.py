@@ -1,0 +1,305 @@
+"""Load and validate the data ledger: observations, indicators, events and the bibliography.
+
+`load()` is what every chapter and tool calls. Bad data stops the build with a LedgerError that
+names the file, the row (the line number in the file) and the column.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from pybtex.database import parse_file
+
+from . import paths
+from .periods import Period, parse_date, parse_period
+
+THEMES = ("mobile_manufacturing", "chromebooks_evs", "cpec_it", "telecom_infrastructure", "it_exports")
+KINDS = ("level", "stated_change", "target", "plan")
+CHANGE_UNITS = ("percent", "percentage points")
+EVENT_CATEGORIES = ("policy", "investment", "infrastructure", "manufacturing", "training")
+EVENT_STATUSES = ("announced", "under_way", "operating")
+BIB_REQUIRED = ("title", "publisher", "date", "url", "urldate")
+
+OBSERVATION_COLUMNS = ("id", "theme", "indicator", "period", "dimension", "value", "unit", "kind",
+                       "base_period", "as_of", "source", "note")
+OBSERVATION_REQUIRED = ("id", "theme", "indicator", "period", "value", "unit", "kind", "as_of",
+                        "source", "note")
+INDICATOR_COLUMNS = ("indicator", "label", "unit", "definition", "theme")
+EVENT_COLUMNS = ("id", "date", "theme", "category", "event", "actors", "amount", "unit", "status",
+                 "as_of", "source", "note")
+EVENT_REQUIRED = ("id", "date", "theme", "category", "event", "actors", "status", "as_of", "source")
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class LedgerError(ValueError):
+    """Bad data: names the file, the row (line in the file) and the column."""
+
+    def __init__(self, file: Path | str, row: int | str, column: str, message: str) -> None:
+        self.file, self.row, self.column = str(file), row, column
+        super().__init__(f"{self.file}:{row}:{column}: {message}")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV as (line number, dict); the header must be exactly `columns`."""
+    name = _rel(path)
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise LedgerError(name, 1, "-", "file is empty") from None
+        if tuple(header) != columns:
+            missing = [c for c in columns if c not in header]
+            extra = [c for c in header if c not in columns]
+            raise LedgerError(name, 1, (missing or extra or ["order"])[0],
+                              f"header must be {','.join(columns)} (missing {missing}, unexpected {extra})")
+        rows = []
+        line = reader.line_num
+        for values in reader:
+            start = line + 1
+            line = reader.line_num
+            if not values:
+                raise LedgerError(name, start, "-", "empty line")
+            if len(values) != len(columns):
+                raise LedgerError(name, start, "-", f"has {len(values)} fields, expected {len(columns)}")
+            rows.append((start, {c: v.strip() for c, v in zip(columns, values)}))
+    return rows
+
+
+def _require(name: str, line: int, row: dict[str, str], required: tuple[str, ...]) -> None:
+    for col in required:
+        if not row[col]:
+            raise LedgerError(name, line, col, "required field is empty")
+
+
+def _number(name: str, line: int, column: str, text: str) -> float:
+    if not _NUMBER.match(text):
+        raise LedgerError(name, line, column, f"{text!r} is not a plain number (no commas, units or %)")
+    return float(text)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    units: tuple[str, ...]
+    definition: str
+    theme: str
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+    urldate: str
+    author: str = ""
+
+
+def load_bibliography(path: Path | None = None) -> dict[str, Source]:
+    """Every entry of references.bib; each must have title, publisher, date, url and urldate."""
+    path = Path(path or paths.BIBLIOGRAPHY)
+    name = _rel(path)
+    text = path.read_text(encoding="utf-8")
+    data = parse_file(str(path), bib_format="bibtex")
+    sources = {}
+    for key, entry in data.entries.items():
+        m = re.search(r"@\w+\s*\{\s*" + re.escape(key) + r"\s*,", text)
+        line = text.count("\n", 0, m.start()) + 1 if m else "?"
+        for f in BIB_REQUIRED:
+            if not entry.fields.get(f, "").strip():
+                raise LedgerError(name, line, f, f"entry {key!r} has no {f}")
+        for f in ("date", "urldate"):
+            if f == "date" and entry.fields[f] == "n.d.":
+                continue  # an undated page: rows citing it carry the access date as as_of
+            try:
+                parse_date(entry.fields[f])
+            except ValueError as exc:
+                raise LedgerError(name, line, f, f"entry {key!r}: {exc}") from None
+        if not re.match(r"^https?://", entry.fields["url"]):
+            raise LedgerError(name, line, "url", f"entry {key!r}: url must start with http(s)://")
+        author = " and ".join(str(p) for p in entry.persons.get("author", []))
+        sources[key] = Source(key, entry.fields["title"], entry.fields["publisher"], entry.fields["date"],
+                              entry.fields["url"], entry.fields["urldate"], author.replace("{", "").replace("}", ""))
+    return sources
+
+
+def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
+    """The indicator vocabulary; `unit` may list several allowed units separated by '|'."""
+    path = Path(path or paths.INDICATORS)
+    name = _rel(path)
+    out: dict[str, Indicator] = {}
+    for line, row in _read_csv(path, INDICATOR_COLUMNS):
+        _require(name, line, row, INDICATOR_COLUMNS)
+        if row["indicator"] in out:
+            raise LedgerError(name, line, "indicator", f"duplicate indicator {row['indicator']!r}")
+        if row["theme"] not in THEMES:
+            raise LedgerError(name, line, "theme", f"unknown theme {row['theme']!r}; one of {THEMES}")
+        units = tuple(u.strip() for u in row["unit"].split("|"))
+        out[row["indicator"]] = Indicator(row["indicator"], row["label"], units, row["definition"], row["theme"])
+    return out
+
+
+def load_observations(indicators: dict[str, Indicator], sources: dict[str, Source],
+                      path: Path | None = None) -> pd.DataFrame:
+    """Validated observations as a DataFrame, in file order, with parsed period columns."""
+    path = Path(path or paths.OBSERVATIONS)
+    name = _rel(path)
+    records, seen, figures = [], {}, {}
+    for line, row in _read_csv(path, OBSERVATION_COLUMNS):
+        _require(name, line, row, OBSERVATION_REQUIRED)
+        if row["id"] in seen:
+            raise LedgerError(name, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})")
+        seen[row["id"]] = line
+        if row["theme"] not in THEMES:
+            raise LedgerError(name, line, "theme", f"unknown theme {row['theme']!r}; one of {THEMES}")
+        ind = indicators.get(row["indicator"])
+        if ind is None:
+            raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
+        if row["kind"] not in KINDS:
+            raise LedgerError(name, line, "kind", f"unknown kind {row['kind']!r}; one of {KINDS}")
+        value = _number(name, line, "value", row["value"])
+        if row["kind"] == "stated_change":
+            if row["unit"] not in CHANGE_UNITS:
+                raise LedgerError(name, line, "unit", f"a stated_change is in {CHANGE_UNITS}, not {row['unit']!r}")
+            if not row["base_period"]:
+                raise LedgerError(name, line, "base_period", "a stated_change needs the period it compares against")
+        else:
+            if row["unit"] not in ind.units:
+                raise LedgerError(name, line, "unit", f"unit {row['unit']!r} not allowed for {ind.key!r}; allowed: {ind.units}")
+            if row["base_period"]:
+                raise LedgerError(name, line, "base_period", "only a stated_change has a base_period")
+        try:
+            period = parse_period(row["period"])
+        except ValueError as exc:
+            raise LedgerError(name, line, "period", str(exc)) from None
+        base = None
+        if row["base_period"]:
+            try:
+                base = parse_period(row["base_period"])
+            except ValueError as exc:
+                raise LedgerError(name, line, "base_period", str(exc)) from None
+        try:
+            parse_date(row["as_of"])
+        except ValueError as exc:
+            raise LedgerError(name, line, "as_of", str(exc)) from None
+        if row["source"] not in sources:
+            raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
+        figure = (row["indicator"], row["period"], row["dimension"], row["kind"], row["source"], row["base_period"],
+                  row["unit"])
+        if figure in figures:
+            raise LedgerError(name, line, "id", f"same figure as line {figures[figure]} (indicator, period, "
+                                                "dimension, kind, unit, source): record it once")
+        figures[figure] = line
+        records.append({**row, "value": value, "line": line, "period_obj": period, "base_obj": base,
+                        "period_end": pd.Timestamp(period.end), "basis": period.basis,
+                        "period_label": period.label})
+    frame = pd.DataFrame.from_records(records)
+    return frame.set_index(pd.Index(frame["id"], name=None))
+
+
+def load_events(sources: dict[str, Source], units: set[str], path: Path | None = None) -> pd.DataFrame:
+    """Validated events (the dated timeline), sorted by date then id."""
+    path = Path(path or paths.EVENTS)
+    name = _rel(path)
+    records, seen = [], {}
+    for line, row in _read_csv(path, EVENT_COLUMNS):
+        _require(name, line, row, EVENT_REQUIRED)
+        if row["id"] in seen:
+            raise LedgerError(name, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})")
+        seen[row["id"]] = line
+        try:
+            when = parse_date(row["date"])
+        except ValueError as exc:
+            raise LedgerError(name, line, "date", str(exc)) from None
+        try:
+            parse_date(row["as_of"])
+        except ValueError as exc:
+            raise LedgerError(name, line, "as_of", str(exc)) from None
+        if row["theme"] not in THEMES:
+            raise LedgerError(name, line, "theme", f"unknown theme {row['theme']!r}; one of {THEMES}")
+        if row["category"] not in EVENT_CATEGORIES:
+            raise LedgerError(name, line, "category", f"unknown category {row['category']!r}; one of {EVENT_CATEGORIES}")
+        if row["status"] not in EVENT_STATUSES:
+            raise LedgerError(name, line, "status", f"unknown status {row['status']!r}; one of {EVENT_STATUSES}")
+        amount = None
+        if row["amount"]:
+            amount = _number(name, line, "amount", row["amount"])
+            if row["unit"] not in units:
+                raise LedgerError(name, line, "unit", f"unit {row['unit']!r} is not a unit of any indicator")
+        elif row["unit"]:
+            raise LedgerError(name, line, "unit", "a unit without an amount")
+        if row["source"] not in sources:
+            raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
+        records.append({**row, "amount": amount, "line": line, "when": pd.Timestamp(when),
+                        "precision": {4: "year", 7: "month"}.get(len(row["date"]), "day")})
+    frame = pd.DataFrame.from_records(records)
+    frame = frame.sort_values(["when", "id"])
+    return frame.set_index(pd.Index(frame["id"], name=None))
+
+
+@dataclass
+class Ledger:
+    """Everything the book knows, validated."""
+
+    observations: pd.DataFrame
+    indicators: dict[str, Indicator]
+    events: pd.DataFrame
+    sources: dict[str, Source]
+    used: dict[str, str] = field(default_factory=dict)
+
+    def row(self, obs_id: str) -> pd.Series:
+        """One observation by id; KeyError naming the id if it is not in the ledger."""
+        if obs_id not in self.observations.index:
+            raise KeyError(f"no ledger row with id {obs_id!r} in data/observations.csv")
+        return self.observations.loc[obs_id]
+
+    def value(self, obs_id: str) -> float:
+        return float(self.row(obs_id)["value"])
+
+    def select(self, indicator: str, kind: str = "level", source: str | None = None,
+               dimension: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """Rows of one indicator and kind (optionally one source, dimension or CY/FY basis), by period."""
+        obs = self.observations
+        mask = (obs["indicator"] == indicator) & (obs["kind"] == kind)
+        if source is not None:
+            mask &= obs["source"] == source
+        if dimension is not None:
+            mask &= obs["dimension"] == dimension
+        if basis is not None:
+            mask &= obs["basis"] == basis
+        return obs[mask].sort_values(["period_end", "dimension", "id"])
+
+    def period(self, obs_id: str) -> Period:
+        return self.row(obs_id)["period_obj"]
+
+
+@lru_cache(maxsize=4)
+def _load_cached(root: str, stamp: tuple) -> Ledger:
+    sources = load_bibliography()
+    indicators = load_indicators()
+    observations = load_observations(indicators, sources)
+    units = {u for ind in indicators.values() for u in ind.units}
+    events = load_events(sources, units)
+    return Ledger(observations, indicators, events, sources)
+
+
+def load() -> Ledger:
+    """Load and validate the whole ledger (cached while the files are unchanged)."""
+    files = (paths.BIBLIOGRAPHY, paths.INDICATORS, paths.OBSERVATIONS, paths.EVENTS)
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    return _load_cached(str(paths.ROOT), stamp)

@@ -1,0 +1,33 @@
+"""Every path the project uses, built from the project root."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _find_root() -> Path:
+    """The project root: PKBOOK_ROOT if set, else the nearest parent holding _config.yml."""
+    env = os.environ.get("PKBOOK_ROOT")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for candidate in (start, *start.parents):
+            if (candidate / "_config.yml").is_file() and (candidate / "data").is_dir():
+                return candidate
+    raise FileNotFoundError("cannot find the project root (a folder with _config.yml and data/)")
+
+
+ROOT: Path = _find_root()
+DATA: Path = ROOT / "data"
+CHAPTERS: Path = ROOT / "chapters"
+BUILD: Path = ROOT / "_build"
+OBSERVATIONS: Path = DATA / "observations.csv"
+INDICATORS: Path = DATA / "indicators.csv"
+EVENTS: Path = DATA / "events.csv"
+DATAPACKAGE: Path = DATA / "datapackage.json"
+BIBLIOGRAPHY: Path = ROOT / "references.bib"
+
+
+def chart_data_dir() -> Path:
+    """Where chart helpers write the tidy CSV behind each chart (set by the book build)."""
+    return Path(os.environ.get("PKBOOK_CHART_DIR", BUILD / "chart-data"))

@@ -1,0 +1,122 @@
+"""Build the book: mirror the sources into _build/site, execute what changed, generate pages, run jupyter-book.
+
+    python -m helpers.site html     # HTML into _build/html
+    python -m helpers.site pdf      # PDF into _build/latex/book.pdf
+
+The mirror keeps file times of unchanged files, so Sphinx rebuilds only the pages that changed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from . import execute, paths
+from .cite import number
+from .ledger import load
+from .tables import markdown_table
+
+SITE = paths.BUILD / "site"
+COPY = ["_config.yml", "_toc.yml", "references.bib", "_ext", "_static"]
+DATA_FILES = ["observations.csv", "events.csv", "indicators.csv", "datapackage.json", "README.md"]
+
+
+def _sync_file(src: Path, dest: Path) -> None:
+    if dest.exists() and dest.read_bytes() == src.read_bytes():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+
+
+def _write_if_changed(dest: Path, text: str) -> None:
+    if dest.exists() and dest.read_text(encoding="utf-8") == text:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(text, encoding="utf-8")
+
+
+def mirror() -> None:
+    """Copy the book's sources (not the notebooks: they are executed into place) into the mirror."""
+    wanted: set[Path] = set()
+    for name in COPY:
+        src = paths.ROOT / name
+        files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        for f in files:
+            dest = SITE / f.relative_to(paths.ROOT)
+            _sync_file(f, dest)
+            wanted.add(dest)
+    for f in sorted(paths.CHAPTERS.glob("*.md")):
+        _sync_file(f, SITE / "chapters" / f.name)
+        wanted.add(SITE / "chapters" / f.name)
+    for name in DATA_FILES:
+        dest = SITE / "_static" / "data" / name
+        _sync_file(paths.DATA / name, dest)
+        wanted.add(dest)
+    for nb in execute.notebooks():
+        wanted.add(SITE / "chapters" / nb.name)
+    wanted.add(SITE / "chapters" / "figure_audit.md")
+    for f in list((SITE / "chapters").glob("*")):
+        if f.is_file() and f not in wanted:
+            f.unlink()
+
+
+def audit_page() -> str:
+    """The figure-audit appendix: every ledger row a chapter shows, with its full source."""
+    ledger = load()
+    audit = SITE / "_static" / "audit"
+    parts = [
+        "# Figure audit",
+        "",
+        "Every number the chapters show, traced to its row in `data/observations.csv` and to its source. "
+        "This page is generated from the record each chapter writes while it runs; nothing on it is typed by hand. "
+        "To check a figure, open the URL, find the number for the period given, and compare.",
+        "",
+    ]
+    for nb in execute.notebooks():
+        record = audit / f"{nb.stem}.json"
+        if not record.exists():
+            continue
+        used = json.loads(record.read_text())["used"]
+        if not used:
+            continue
+        rows = []
+        for obs_id in sorted(used):
+            r = ledger.row(obs_id)
+            src = ledger.sources[r["source"]]
+            rows.append({"id": f"`{obs_id}`", "value": number(float(r["value"])), "unit": r["unit"],
+                         "period": r["period"], "kind": r["kind"], "shown in": ", ".join(f"`{w}`" for w in used[obs_id]),
+                         "source": r["source"], "publisher, date": f"{src.publisher}, {src.date}",
+                         "URL": f"<{src.url}>", "accessed": src.urldate})
+        parts += [f"## {nb.stem.replace('_', ' ').capitalize()}", "",
+                  f"{len(rows)} ledger rows shown in [the chapter]({nb.stem}.ipynb).", "",
+                  markdown_table(pd.DataFrame(rows), cite="source"), ""]
+    return "\n".join(parts)
+
+
+def build(builder: str) -> int:
+    """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors."""
+    mirror()
+    execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
+    _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb), "build", str(SITE), "--path-output", str(paths.ROOT), "-W", "-n", "--keep-going"]
+    if builder == "pdf":
+        cmd += ["--builder", "pdflatex"]
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("builder", choices=["html", "pdf"])
+    return build(parser.parse_args(argv).builder)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

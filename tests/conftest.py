@@ -1,0 +1,38 @@
+"""Shared fixtures: a scratch copy of the ledger that a test can break one cell at a time."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import paths
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "book: needs the built HTML/PDF (make html pdf)")
+
+
+@pytest.fixture
+def ledger_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of data/ and references.bib under tmp_path, with helpers.paths pointed at it."""
+    root = tmp_path / "book"
+    shutil.copytree(paths.DATA, root / "data")
+    shutil.copy(paths.BIBLIOGRAPHY, root / "references.bib")
+    for name in ("OBSERVATIONS", "INDICATORS", "EVENTS", "BIBLIOGRAPHY", "DATA", "ROOT"):
+        old = getattr(paths, name)
+        new = root if name == "ROOT" else root / old.relative_to(paths.ROOT)
+        monkeypatch.setattr(paths, name, new)
+    return root
+
+
+def edit_csv(path: Path, row: int, column: str, value: str) -> int:
+    """Set `column` of data row `row` (1 = first data row) to `value`; return its line number."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    rows[row][header.index(column)] = value
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    return row + 1

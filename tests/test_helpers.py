@@ -1,0 +1,91 @@
+"""Unit tests of the formatting, checks, tables and chart helpers on small ledgers built here."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from helpers import checks, cite, tables
+from helpers.ledger import Indicator, Ledger, Source
+from helpers.periods import parse_period
+
+
+def _ledger(rows, kind_default="level") -> Ledger:
+    recs = []
+    for r in rows:
+        r = {"dimension": "", "base_period": "", "kind": kind_default, "unit": "million units",
+             "source": "a", "as_of": "2025-01-01", "note": "n", "theme": "mobile_manufacturing", **r}
+        p = parse_period(r["period"])
+        recs.append({**r, "period_obj": p, "period_end": pd.Timestamp(p.end), "basis": p.basis, "period_label": p.label})
+    obs = pd.DataFrame(recs)
+    obs.index = list(obs["id"])
+    src = {k: Source(k, "T", "P", "2024-01-01", "https://example.org", "2026-11-25") for k in ("a", "b")}
+    ind = {"x": Indicator("x", "X", ("million units",), "d", "mobile_manufacturing")}
+    return Ledger(obs, ind, pd.DataFrame(columns=["id"]), src)
+
+
+@pytest.mark.parametrize("value,unit,text", [
+    (24.66, "million units", "24.66 million units"),
+    (2590, "USD million", "USD 2,590 million"),
+    (94, "percent", "94%"),
+    (-3.5, "percentage points", "-3.5 percentage points"),
+    (500000, "units per year", "500,000 units per year"),
+])
+def test_with_unit(value, unit, text):
+    assert cite.with_unit(value, unit) == text
+
+
+def test_recompute_agrees_and_differs():
+    led = _ledger([
+        {"id": "l20", "indicator": "x", "period": "2020", "value": 13.05},
+        {"id": "l21", "indicator": "x", "period": "2021", "value": 24.66},
+        {"id": "c21", "indicator": "x", "period": "2021", "value": 88, "kind": "stated_change",
+         "unit": "percent", "base_period": "2020"},
+        {"id": "c21b", "indicator": "x", "period": "2021", "value": 50, "kind": "stated_change",
+         "unit": "percent", "base_period": "2020", "source": "b"},
+    ])
+    out = checks.recompute_changes(led).set_index("change_id")
+    assert out.loc["c21", "recomputed"] == pytest.approx(88.97, abs=0.01)
+    assert out.loc["c21", "verdict"] == "agrees"
+    assert out.loc["c21b", "verdict"] == "differs"
+    assert out.loc["c21b", "difference"] == pytest.approx(50 - 88.97, abs=0.01)
+
+
+def test_recompute_without_levels_says_so():
+    led = _ledger([{"id": "c", "indicator": "x", "period": "2021", "value": 5, "kind": "stated_change",
+                    "unit": "percent", "base_period": "2020"}])
+    assert checks.recompute_changes(led)["verdict"].tolist() == ["no levels"]
+
+
+def test_conflicts_found_only_when_values_differ():
+    led = _ledger([
+        {"id": "p", "indicator": "x", "period": "2021", "value": 24.66},
+        {"id": "q", "indicator": "x", "period": "2021", "value": 25, "source": "b"},
+        {"id": "r", "indicator": "x", "period": "2020", "value": 13.05},
+        {"id": "s", "indicator": "x", "period": "2020", "value": 13.05, "source": "b"},
+    ])
+    out = checks.conflicts(led)
+    assert sorted(out["id"]) == ["p", "q"]
+    assert out["spread_percent"].iloc[0] == pytest.approx(1.38, abs=0.01)
+
+
+def test_markdown_table_escapes_and_cites():
+    frame = pd.DataFrame({"name": ["a|b"], "value": [1234.5], "source": ["k1;k2"]})
+    text = tables.markdown_table(frame, cite="source")
+    assert text.splitlines()[0] == "| name | value | source |"
+    assert "a\\|b" in text and "1,234.5" in text and "{cite:p}`k1`, {cite:p}`k2`" in text
+    assert text.splitlines()[1] == "| :--- | ---: | :--- |"
+
+
+def test_record_and_audit(tmp_path, monkeypatch):
+    monkeypatch.setenv("PKBOOK_CHART_DIR", str(tmp_path / "chart-data"))
+    cite.start_chapter("demo")
+    cite.record(["a", "b"], "k1")
+    cite.record("a", "chart:x")
+    assert cite.used() == {"a": ["k1", "chart:x"], "b": ["k1"]}
+    name = cite.write_audit()
+    assert (tmp_path / "audit" / name).read_text().count('"a"') == 1
+
+
+def test_glue_derived_rejects_nan():
+    with pytest.raises(ValueError):
+        cite.glue_derived("k", cite.Derived(float("nan"), "percent", ("a",)))

@@ -1,0 +1,115 @@
+"""The loader accepts the real ledger and stops on each kind of bad data with file:row:column."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from helpers import ledger
+from helpers.ledger import LedgerError
+
+from conftest import edit_csv
+
+
+def test_real_ledger_loads():
+    led = ledger.load()
+    assert len(led.observations) > 0 and len(led.events) > 0
+    assert set(led.observations["source"]) <= set(led.sources)
+
+
+def _fails(column: str, value: str, expect: str, file: str = "observations.csv", row: int = 1):
+    from helpers import paths
+
+    line = edit_csv(paths.DATA / file, row, column, value)
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError) as info:
+        ledger.load()
+    err = info.value
+    assert err.file == f"data/{file}" and err.row == line and err.column == column, str(err)
+    assert re.search(expect, str(err)), str(err)
+    assert str(err).startswith(f"data/{file}:{line}:{column}: ")
+
+
+@pytest.mark.parametrize("column,value,expect", [
+    ("value", "12,5", "not a plain number"),
+    ("value", "abc", "not a plain number"),
+    ("value", "nan", "not a plain number"),
+    ("indicator", "handsets_teleported", "unknown indicator"),
+    ("unit", "thousand furlongs", "not allowed"),
+    ("source", "nosuchkey_2099", "unknown source key"),
+    ("period", "2021/22", "not in the grammar"),
+    ("period", "FY2024-M13", "not in the grammar"),
+    ("period", "2024-13", "not in the grammar"),
+    ("as_of", "yesterday", "not a valid YYYY-MM-DD"),
+    ("kind", "rumour", "unknown kind"),
+    ("theme", "agriculture", "unknown theme"),
+    ("source", "", "required field is empty"),
+    ("note", "", "required field is empty"),
+])
+def test_bad_observation_cell(ledger_copy, column, value, expect):
+    _fails(column, value, expect)
+
+
+def test_duplicate_id(ledger_copy):
+    from helpers import ledger as L, paths
+
+    first = L._read_csv(paths.OBSERVATIONS, L.OBSERVATION_COLUMNS)[0][1]["id"]
+    _fails("id", first, "duplicate id", row=2)
+
+
+def test_stated_change_needs_percent_and_base(ledger_copy):
+    from helpers import paths
+    import csv
+
+    rows = list(csv.DictReader(open(paths.OBSERVATIONS, encoding="utf-8")))
+    idx = next(i for i, r in enumerate(rows, start=1) if r["kind"] == "stated_change")
+    _fails("unit", "million units", "stated_change is in", row=idx)
+    ledger._load_cached.cache_clear()
+
+
+def test_stated_change_without_base_period(ledger_copy):
+    from helpers import paths
+    import csv
+
+    rows = list(csv.DictReader(open(paths.OBSERVATIONS, encoding="utf-8")))
+    idx = next(i for i, r in enumerate(rows, start=1) if r["kind"] == "stated_change")
+    _fails("base_period", "", "needs the period", row=idx)
+
+
+def test_wrong_field_count(ledger_copy):
+    from helpers import paths
+
+    with open(paths.OBSERVATIONS, "a", encoding="utf-8") as fh:
+        fh.write("x-1,mobile_manufacturing,handsets_local_production\n")
+    n = sum(1 for _ in open(paths.OBSERVATIONS, encoding="utf-8"))
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{n}:-: has 3 fields"):
+        ledger.load()
+
+
+@pytest.mark.parametrize("column,value,expect", [
+    ("category", "gossip", "unknown category"),
+    ("date", "2021-09-31", "not a valid YYYY-MM-DD"),
+    ("date", "Sept 2021", "not a valid YYYY-MM-DD"),
+    ("status", "rumoured", "unknown status"),
+    ("source", "nosuchkey_2099", "unknown source key"),
+    ("amount", "2 bn", "not a plain number"),
+])
+def test_bad_event_cell(ledger_copy, column, value, expect):
+    _fails(column, value, expect, file="events.csv")
+
+
+def test_bib_entry_without_url(ledger_copy):
+    from helpers import paths
+
+    text = paths.BIBLIOGRAPHY.read_text()
+    key = re.search(r"@misc\{([^,]+),", text).group(1)
+    text = re.sub(r"(@misc\{" + re.escape(key) + r",.*?)\n\s*url\s*=\s*\{[^}]*\},?", r"\1", text, count=1, flags=re.S)
+    paths.BIBLIOGRAPHY.write_text(text)
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=rf"^references.bib:\d+:url: entry '{key}' has no url"):
+        ledger.load()
+
+
+def test_unknown_indicator_unit_in_indicators(ledger_copy):
+    _fails("theme", "space", "unknown theme", file="indicators.csv")
