@@ -17,19 +17,8 @@ def start(name: str) -> ledger.Ledger:
 
 
 def figures_used(led: ledger.Ledger) -> pd.DataFrame:
-    """Every ledger row this chapter has shown so far, in id order, with its source key."""
-    rows = []
-    for obs_id in sorted(cite.used()):
-        if obs_id in led.observations.index:
-            r = led.row(obs_id)
-            rows.append({"id": obs_id, "value": float(r["value"]), "unit": r["unit"], "period": r["period"],
-                         "kind": r["kind"], "source": r["source"]})
-        elif obs_id in led.events.index:
-            e = led.events.loc[obs_id]
-            rows.append({"id": obs_id, "value": e["amount"], "unit": e["unit"] or "event", "period": e["date"],
-                         "kind": "event", "source": e["source"]})
-        else:
-            raise KeyError(f"{obs_id!r} was shown but is neither an observation nor an event")
+    """Every ledger row (observation or event) this chapter has shown so far, in id order."""
+    rows = [led.entry(i) for i in sorted(cite.used())]
     return pd.DataFrame(rows, columns=["id", "value", "unit", "period", "kind", "source"])
 
 

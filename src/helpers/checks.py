@@ -77,3 +77,30 @@ def coverage(ledger: Ledger) -> pd.DataFrame:
     table = obs.pivot_table(index="series", columns="year", values="value", aggfunc="count", fill_value=0)
     table.columns = [str(c) for c in table.columns]
     return table.astype(int)
+
+
+def share(ledger: Ledger, part_id: str, other_ids: list[str]) -> "Derived":
+    """part / (part + others) in percent, e.g. local assembly / (local + imports); inputs recorded."""
+    from .cite import Derived
+
+    part = ledger.value(part_id)
+    total = part + sum(ledger.value(i) for i in other_ids)
+    units = {ledger.row(i)["unit"] for i in [part_id, *other_ids]}
+    if len(units) != 1:
+        raise ValueError(f"cannot add values in different units: {sorted(units)}")
+    return Derived(part / total * 100, "percent", (part_id, *other_ids))
+
+
+def change(ledger: Ledger, new_id: str, old_id: str) -> "Derived":
+    """Percentage change from `old_id` to `new_id` (same unit), inputs recorded."""
+    from .cite import Derived
+
+    new, old = ledger.row(new_id), ledger.row(old_id)
+    if new["unit"] != old["unit"]:
+        raise ValueError(f"{new_id} and {old_id} are in different units")
+    return Derived((new["value"] / old["value"] - 1) * 100, "percent", (new_id, old_id))
+
+
+def for_indicators(frame: pd.DataFrame, indicators, column: str = "indicator") -> pd.DataFrame:
+    """Rows of a cross-check table that concern the given indicators."""
+    return frame[frame[column].isin(list(indicators))].reset_index(drop=True)

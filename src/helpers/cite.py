@@ -84,6 +84,28 @@ def glue_obs(ledger: Ledger, obs_id: str, decimals: int | None = None, key: str 
     return text
 
 
+def glue_event(ledger: Ledger, event_id: str, key: str | None = None) -> str:
+    """Glue an event's date as a reader writes it (e.g. '2 Jun 2020') under `key` (default: the id)."""
+    if event_id not in ledger.events.index:
+        raise KeyError(f"no event with id {event_id!r} in data/events.csv")
+    text = date_label(ledger.events.loc[event_id, "date"])
+    _glue(key or event_id, text)
+    record(event_id, key or event_id)
+    return text
+
+
+def date_label(text: str) -> str:
+    """'2020-06-02' -> '2 Jun 2020'; '2022-02' -> 'Feb 2022'; '2019' -> '2019'."""
+    import calendar
+
+    parts = [int(p) for p in text.split("-")]
+    if len(parts) == 3:
+        return f"{parts[2]} {calendar.month_abbr[parts[1]]} {parts[0]}"
+    if len(parts) == 2:
+        return f"{calendar.month_abbr[parts[1]]} {parts[0]}"
+    return str(parts[0])
+
+
 def glue_period(ledger: Ledger, obs_id: str) -> str:
     """Glue the reader's label of a row's period under '<id>-period'."""
     text = ledger.period(obs_id).label

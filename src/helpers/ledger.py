@@ -209,7 +209,8 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
                         "period_end": pd.Timestamp(period.end), "basis": period.basis,
                         "period_label": period.label})
     frame = pd.DataFrame.from_records(records)
-    return frame.set_index(pd.Index(frame["id"], name=None))
+    frame.index = pd.Index(frame["id"].to_numpy())
+    return frame
 
 
 def load_events(sources: dict[str, Source], units: set[str], path: Path | None = None) -> pd.DataFrame:
@@ -249,7 +250,8 @@ def load_events(sources: dict[str, Source], units: set[str], path: Path | None =
                         "precision": {4: "year", 7: "month"}.get(len(row["date"]), "day")})
     frame = pd.DataFrame.from_records(records)
     frame = frame.sort_values(["when", "id"])
-    return frame.set_index(pd.Index(frame["id"], name=None))
+    frame.index = pd.Index(frame["id"].to_numpy())
+    return frame
 
 
 @dataclass
@@ -267,6 +269,18 @@ class Ledger:
         if obs_id not in self.observations.index:
             raise KeyError(f"no ledger row with id {obs_id!r} in data/observations.csv")
         return self.observations.loc[obs_id]
+
+    def entry(self, item_id: str) -> dict:
+        """id, value, unit, period, kind and source of an observation or an event (kind 'event')."""
+        if item_id in self.observations.index:
+            r = self.observations.loc[item_id]
+            return {"id": item_id, "value": float(r["value"]), "unit": r["unit"], "period": r["period"],
+                    "kind": r["kind"], "source": r["source"]}
+        if item_id in self.events.index:
+            e = self.events.loc[item_id]
+            return {"id": item_id, "value": e["amount"], "unit": e["unit"] or "event", "period": e["date"],
+                    "kind": "event", "source": e["source"]}
+        raise KeyError(f"{item_id!r} is neither an observation nor an event in the ledger")
 
     def value(self, obs_id: str) -> float:
         return float(self.row(obs_id)["value"])

@@ -20,7 +20,8 @@ def _find_root() -> Path:
 ROOT: Path = _find_root()
 DATA: Path = ROOT / "data"
 CHAPTERS: Path = ROOT / "chapters"
-BUILD: Path = ROOT / "_build"
+#: The build folder; PKBOOK_BUILD_DIR moves it (it must be named _build: jupyter-book writes there).
+BUILD: Path = Path(os.environ["PKBOOK_BUILD_DIR"]).resolve() if os.environ.get("PKBOOK_BUILD_DIR") else ROOT / "_build"
 OBSERVATIONS: Path = DATA / "observations.csv"
 INDICATORS: Path = DATA / "indicators.csv"
 EVENTS: Path = DATA / "events.csv"

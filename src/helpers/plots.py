@@ -1,6 +1,7 @@
 """One chart style for the book; every chart states its finding, units and sources, and ships its data."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import matplotlib
@@ -9,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from IPython.display import Markdown, display  # noqa: E402
+from IPython.display import Image, Markdown  # noqa: E402
 
 from . import paths  # noqa: E402
 from .cite import record  # noqa: E402
@@ -48,6 +49,12 @@ class Chart:
     figure: plt.Figure
     data: pd.DataFrame
     name: str
+
+    def png(self) -> bytes:
+        """The chart as PNG bytes, without a timestamp or software tag, so reruns are identical."""
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
 
     @property
     def csv_link(self) -> str:
@@ -126,9 +133,13 @@ def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str
     return _finish(ledger, fig, ax, data, name, title, xlabel, ylabel, note)
 
 
-def show(chart: Chart, columns=("period", "series", "value", "unit", "source")) -> None:
-    """Display the chart, the numbers it draws (so regression tests see them) and its CSV link."""
-    display(chart.figure)
+def show(chart: Chart) -> Image:
+    """The chart image alone (a figure cell's only output, so its caption and name apply once)."""
+    return Image(data=chart.png(), format="png")
+
+
+def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) -> Markdown:
+    """The numbers a chart draws, as a table (so regression tests see them), and its CSV link."""
     cols = [c for c in columns if c in chart.data.columns]
-    display(Markdown(markdown_table(chart.data[cols], cite="source" if "source" in cols else None)
-                     + f"\n\n[Download the data of this chart (CSV)]({chart.csv_link})"))
+    return Markdown(markdown_table(chart.data[cols], cite="source" if "source" in cols else None)
+                    + f"\n\n[Download the data of this chart (CSV)]({chart.csv_link})")

@@ -87,9 +87,10 @@ def audit_page() -> str:
             continue
         rows = []
         for obs_id in sorted(used):
-            r = ledger.row(obs_id)
+            r = ledger.entry(obs_id)
             src = ledger.sources[r["source"]]
-            rows.append({"id": f"`{obs_id}`", "value": number(float(r["value"])), "unit": r["unit"],
+            value = "" if r["value"] is None or r["value"] != r["value"] else number(float(r["value"]))
+            rows.append({"id": f"`{obs_id}`", "value": value, "unit": r["unit"],
                          "period": r["period"], "kind": r["kind"], "shown in": ", ".join(f"`{w}`" for w in used[obs_id]),
                          "source": r["source"], "publisher, date": f"{src.publisher}, {src.date}",
                          "URL": f"<{src.url}>", "accessed": src.urldate})
@@ -105,7 +106,9 @@ def build(builder: str) -> int:
     execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
     jb = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(jb), "build", str(SITE), "--path-output", str(paths.ROOT), "-W", "-n", "--keep-going"]
+    if paths.BUILD.name != "_build":
+        raise SystemExit(f"PKBOOK_BUILD_DIR must end in /_build, not {paths.BUILD}")
+    cmd = [str(jb), "build", str(SITE), "--path-output", str(paths.BUILD.parent), "-W", "-n", "--keep-going"]
     if builder == "pdf":
         cmd += ["--builder", "pdflatex"]
     print("+", " ".join(cmd), flush=True)
