@@ -113,3 +113,15 @@ def test_bib_entry_without_url(ledger_copy):
 
 def test_unknown_indicator_unit_in_indicators(ledger_copy):
     _fails("theme", "space", "unknown theme", file="indicators.csv")
+
+
+def test_break_with_unknown_indicator(ledger_copy):
+    from helpers import paths
+
+    key = next(iter(ledger.load_bibliography()))
+    with open(paths.BREAKS, "a", encoding="utf-8") as fh:
+        fh.write(f"teledensity_of_mars,2023,census rebase,{key}\n")
+    n = sum(1 for _ in open(paths.BREAKS, encoding="utf-8"))
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=rf"^data/breaks.csv:{n}:indicator: unknown indicator"):
+        ledger.load()

@@ -32,6 +32,7 @@ INDICATOR_COLUMNS = ("indicator", "label", "unit", "definition", "theme")
 EVENT_COLUMNS = ("id", "date", "theme", "category", "event", "actors", "amount", "unit", "status",
                  "as_of", "source", "note")
 EVENT_REQUIRED = ("id", "date", "theme", "category", "event", "actors", "status", "as_of", "source")
+BREAK_COLUMNS = ("indicator", "period", "description", "source")
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
@@ -254,6 +255,25 @@ def load_events(sources: dict[str, Source], units: set[str], path: Path | None =
     return frame
 
 
+def load_breaks(indicators: dict[str, Indicator], sources: dict[str, Source], path: Path | None = None) -> pd.DataFrame:
+    """Series breaks: from `period` on, an indicator is not comparable with its earlier values."""
+    path = Path(path or paths.BREAKS)
+    name = _rel(path)
+    records = []
+    for line, row in _read_csv(path, BREAK_COLUMNS):
+        _require(name, line, row, BREAK_COLUMNS)
+        if row["indicator"] not in indicators:
+            raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
+        try:
+            parse_period(row["period"])
+        except ValueError as exc:
+            raise LedgerError(name, line, "period", str(exc)) from None
+        if row["source"] not in sources:
+            raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
+        records.append({**row, "line": line})
+    return pd.DataFrame(records, columns=[*BREAK_COLUMNS, "line"])
+
+
 @dataclass
 class Ledger:
     """Everything the book knows, validated."""
@@ -262,7 +282,12 @@ class Ledger:
     indicators: dict[str, Indicator]
     events: pd.DataFrame
     sources: dict[str, Source]
-    used: dict[str, str] = field(default_factory=dict)
+    breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*BREAK_COLUMNS, "line"]))
+
+    def breaks_for(self, indicator: str) -> dict[str, str]:
+        """{period: description} of the recorded breaks in one indicator's series."""
+        b = self.breaks[self.breaks["indicator"] == indicator]
+        return dict(zip(b["period"], b["description"]))
 
     def row(self, obs_id: str) -> pd.Series:
         """One observation by id; KeyError naming the id if it is not in the ledger."""
@@ -309,11 +334,11 @@ def _load_cached(root: str, stamp: tuple) -> Ledger:
     observations = load_observations(indicators, sources)
     units = {u for ind in indicators.values() for u in ind.units}
     events = load_events(sources, units)
-    return Ledger(observations, indicators, events, sources)
+    return Ledger(observations, indicators, events, sources, load_breaks(indicators, sources))
 
 
 def load() -> Ledger:
     """Load and validate the whole ledger (cached while the files are unchanged)."""
-    files = (paths.BIBLIOGRAPHY, paths.INDICATORS, paths.OBSERVATIONS, paths.EVENTS)
+    files = (paths.BIBLIOGRAPHY, paths.INDICATORS, paths.OBSERVATIONS, paths.EVENTS, paths.BREAKS)
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _load_cached(str(paths.ROOT), stamp)

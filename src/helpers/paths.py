@@ -25,6 +25,7 @@ BUILD: Path = Path(os.environ["PKBOOK_BUILD_DIR"]).resolve() if os.environ.get("
 OBSERVATIONS: Path = DATA / "observations.csv"
 INDICATORS: Path = DATA / "indicators.csv"
 EVENTS: Path = DATA / "events.csv"
+BREAKS: Path = DATA / "breaks.csv"
 DATAPACKAGE: Path = DATA / "datapackage.json"
 BIBLIOGRAPHY: Path = ROOT / "references.bib"
 

@@ -15,6 +15,7 @@ from IPython.display import Image, Markdown  # noqa: E402
 from . import paths  # noqa: E402
 from .cite import record  # noqa: E402
 from .ledger import Ledger  # noqa: E402
+from .periods import parse_period  # noqa: E402
 from .tables import markdown_table  # noqa: E402
 
 #: Colour-blind-safe palette (seaborn's "colorblind", after Wong 2011) used for every chart.
@@ -116,7 +117,11 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
 
 def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str, xlabel: str = "",
           hue: str = "series", note: str = "", breaks: dict[str, str] | None = None) -> Chart:
-    """Lines with markers of `value` over `period_label` in data order; `breaks` marks series breaks."""
+    """Lines with markers of `value` over `period_label` in data order.
+
+    `breaks` ({period: text}, e.g. from `ledger.breaks_for(indicator)`) draws a dashed line before each
+    period from which the series is not comparable with what came before.
+    """
     fig, ax = plt.subplots()
     order = list(dict.fromkeys(data["period_label"]))
     pos = {p: i for i, p in enumerate(order)}
@@ -124,6 +129,7 @@ def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str
         ax.plot([pos[p] for p in grp["period_label"]], grp["value"], marker="o", label=label, color=colour)
     ax.set_xticks(range(len(order)), order, rotation=45 if len(order) > 8 else 0, ha="right" if len(order) > 8 else "center")
     for period, text in (breaks or {}).items():
+        period = parse_period(period).short
         if period in pos:
             ax.axvline(pos[period] - 0.5, color="#555555", linestyle="--", linewidth=1)
             ax.annotate(text, (pos[period] - 0.45, ax.get_ylim()[1]), fontsize=8, va="top", color="#333333")
