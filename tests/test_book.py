@@ -116,7 +116,7 @@ def test_pdf_exists_with_chapters_and_tables():
             title = next(l[2:].strip() for c in cells if c["cell_type"] == "markdown"
                          for l in "".join(c["source"]).splitlines() if l.startswith("# "))
         words = title.split()[:3]
-        assert re.search(r"\s+".join(map(re.escape, words)), text), f"PDF lacks the title {title!r}"
+        assert re.search(r"\s+".join(map(re.escape, words)), text, flags=re.I), f"PDF lacks the title {title!r}"
 
 
 def test_pdf_tables_are_tables():

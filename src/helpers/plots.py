@@ -149,3 +149,118 @@ def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) 
     cols = [c for c in columns if c in chart.data.columns]
     return Markdown(markdown_table(chart.data[cols], cite="source" if "source" in cols else None)
                     + f"\n\n[Download the data of this chart (CSV)]({chart.csv_link})")
+
+
+def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, lane: str | None = "category",
+             colour: str = "status", label: str = "event", xlabel: str = "Date (calendar)", note: str = "",
+             lanes: list[str] | None = None, wrap: int = 34, max_levels: int = 6) -> Chart:
+    """Events on a date axis: one row per `lane` value, markers coloured by `colour`, each labelled with its date.
+
+    `events_frame` holds rows of `ledger.events` (at least id, date and source, plus the columns named by `lane`,
+    `colour` and `label`). A filled marker is an exact day, a hollow one a date known only to the month or year.
+    Labels are stacked so that none overlaps another; the chart records the event ids and ships its CSV.
+    """
+    import textwrap
+
+    import matplotlib.dates as mdates
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import Bbox
+
+    from .cite import date_label
+    from .ledger import EVENT_STATUSES
+    from .periods import parse_date
+
+    need = ["id", "date", "source", colour, label] + ([lane] if lane else [])
+    missing = [c for c in need if c not in events_frame.columns]
+    if missing:
+        raise KeyError(f"timeline {name!r}: events_frame lacks the columns {missing}")
+    if events_frame.empty:
+        raise ValueError(f"timeline {name!r}: no events to draw")
+    ev = events_frame.copy()
+    ev["when"] = [pd.Timestamp(parse_date(str(d))) for d in ev["date"]]
+    ev["exact"] = [len(str(d)) == 10 for d in ev["date"]]
+    ev["lane"] = ev[lane].astype(str) if lane else ""
+    ev = ev.sort_values(["when", "id"], kind="mergesort").reset_index(drop=True)
+    lane_order = list(lanes) if lanes is not None else list(dict.fromkeys(ev["lane"]))
+    unknown = sorted(set(ev["lane"]) - set(lane_order))
+    if unknown:
+        raise ValueError(f"timeline {name!r}: lanes {unknown} are not in `lanes`")
+    keys = list(dict.fromkeys(ev[colour].astype(str)))
+    if colour == "status":
+        keys = [s for s in EVENT_STATUSES if s in keys] + [k for k in keys if k not in EVENT_STATUSES]
+    colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+
+    n = len(lane_order)
+    width = plt.rcParams["figure.figsize"][0]
+    fig, ax = plt.subplots(figsize=(width, 1.0 + 1.45 * n))
+    span = ev["when"].max() - ev["when"].min()
+    pad = max(span * 0.04, pd.Timedelta(days=20))
+    ax.set_xlim(ev["when"].min() - pad, ev["when"].max() + pad)
+    top = n - 0.5 + 0.32                       # head room for the legend
+    ax.set_ylim(-0.5, top)
+    base = {ln: n - 1 - i - 0.36 for i, ln in enumerate(lane_order)}
+    for ln in lane_order:
+        ax.axhline(base[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
+    ax.set_yticks([base[ln] for ln in lane_order], lane_order)
+    ax.grid(axis="y", visible=False)
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+    handles = [Line2D([], [], marker="o", linestyle="", color=colours[k], label=k.replace("_", " ")) for k in keys]
+    handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color="#555555",
+                          label="month or year only"))
+    legend = ax.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
+                       handletextpad=0.3, columnspacing=1.0, borderaxespad=0.2)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    placed = [legend.get_window_extent(renderer)]
+    frame_box = ax.get_window_extent(renderer)
+    step = 1.0 / (max_levels + 1)
+
+    def overlap(a, b) -> float:
+        w = min(a.x1, b.x1) - max(a.x0, b.x0) + 3
+        h = min(a.y1, b.y1) - max(a.y0, b.y0) + 2
+        return w * h if w > 0 and h > 0 else 0.0
+
+    for _, e in ev.iterrows():
+        x, y0, col = mdates.date2num(e["when"]), base[e["lane"]], colours[str(e[colour])]
+        ax.plot([x], [y0], marker="o", markersize=7, color=col, markerfacecolor=col if e["exact"] else "white",
+                markeredgewidth=1.6, zorder=4, linestyle="")
+        px, py = ax.transData.transform((x, y0))
+        placed.append(Bbox.from_extents(px - 5, py - 5, px + 5, py + 5))
+    labels = []
+    for _, e in ev.iterrows():
+        x, y0, col = mdates.date2num(e["when"]), base[e["lane"]], colours[str(e[colour])]
+        text = date_label(str(e["date"])) + ": " + "\n".join(textwrap.wrap(str(e[label]), wrap))
+        best = None
+        for level in range(max_levels):
+            y = y0 + step * (level + 0.6)
+            for ha in ("left", "right"):
+                t = ax.text(x, y, text, ha=ha, va="bottom", fontsize=7.5, color="#222222", zorder=5,
+                            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                  "alpha": 0.85})
+                box = t.get_window_extent(renderer)
+                inside = box.x0 >= frame_box.x0 and box.x1 <= frame_box.x1 and box.y1 <= frame_box.y1
+                cost = sum(overlap(box, p) for p in placed) + (0 if inside else 1e9)
+                t.remove()
+                if best is None or cost < best[0]:
+                    best = (cost, y, ha, box)
+                if cost == 0:
+                    break
+            if best[0] == 0:
+                break
+        _, y, ha, box = best
+        ax.plot([x, x], [y0, y], color=col, linewidth=0.8, zorder=3)
+        ax.text(x, y, text, ha=ha, va="bottom", fontsize=7.5, color="#222222", zorder=5,
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+        placed.append(box)
+        labels.append(text.replace("\n", " "))
+
+    data = pd.DataFrame({"id": ev["id"].to_numpy(), "date": ev["date"].astype(str).to_numpy()})
+    if lane:
+        data["lane"] = ev["lane"].to_numpy()
+    data[colour] = ev[colour].astype(str).to_numpy()
+    data["label"] = labels
+    data["source"] = ev["source"].to_numpy()
+    return _finish(ledger, fig, ax, data, name, title, xlabel, "", note)

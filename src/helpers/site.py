@@ -61,9 +61,10 @@ def mirror() -> None:
     for nb in execute.notebooks():
         wanted.add(SITE / "chapters" / nb.name)
     wanted.add(SITE / "chapters" / "figure_audit.md")
-    for f in list((SITE / "chapters").glob("*")):
-        if f.is_file() and f not in wanted:
-            f.unlink()
+    for folder in ("chapters", "_ext"):
+        for f in list((SITE / folder).glob("*")):
+            if f.is_file() and f not in wanted:
+                f.unlink()
 
 
 def audit_page() -> str:
