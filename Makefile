@@ -69,5 +69,11 @@ test: $(STAMP) ## All tests: unit, data validation, nbval, built-book checks
 outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs for nbval)
 	$(PY) -m helpers.execute --in-place --jobs $(JOBS) $(if $(NB),--only $(NB))
 
+bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book floor (writes bench/results.md)
+	$(PY) tools/bench.py
+
+mutation: $(STAMP) ## Mutate ledger values the book shows; print the share nbval catches (target >= 95%)
+	$(PY) tools/mutation.py
+
 clean: ## Remove built files (keeps .venv)
 	rm -rf _build

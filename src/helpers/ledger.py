@@ -35,6 +35,7 @@ EVENT_REQUIRED = ("id", "date", "theme", "category", "event", "actors", "status"
 BREAK_COLUMNS = ("indicator", "period", "description", "source")
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
 class LedgerError(ValueError):
@@ -163,6 +164,8 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
     records, seen, figures = [], {}, {}
     for line, row in _read_csv(path, OBSERVATION_COLUMNS):
         _require(name, line, row, OBSERVATION_REQUIRED)
+        if not _ID.match(row["id"]):
+            raise LedgerError(name, line, "id", f"id {row['id']!r} must be lower-case letters, digits, '-', '_' or '.'")
         if row["id"] in seen:
             raise LedgerError(name, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})")
         seen[row["id"]] = line

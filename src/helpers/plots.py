@@ -151,9 +151,10 @@ def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) 
                     + f"\n\n[Download the data of this chart (CSV)]({chart.csv_link})")
 
 
+
 def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, lane: str | None = "category",
              colour: str = "status", label: str = "event", xlabel: str = "Date (calendar)", note: str = "",
-             lanes: list[str] | None = None, wrap: int = 34, max_levels: int = 6) -> Chart:
+             lanes: list[str] | None = None, wrap: int = 40) -> Chart:
     """Events on a date axis: one row per `lane` value, markers coloured by `colour`, each labelled with its date.
 
     `events_frame` holds rows of `ledger.events` (at least id, date and source, plus the columns named by `lane`,
@@ -164,7 +165,6 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
 
     import matplotlib.dates as mdates
     from matplotlib.lines import Line2D
-    from matplotlib.transforms import Bbox
 
     from .cite import date_label
     from .ledger import EVENT_STATUSES
@@ -179,88 +179,121 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     ev = events_frame.copy()
     ev["when"] = [pd.Timestamp(parse_date(str(d))) for d in ev["date"]]
     ev["exact"] = [len(str(d)) == 10 for d in ev["date"]]
-    ev["lane"] = ev[lane].astype(str) if lane else ""
+    ev["lane_"] = ev[lane].astype(str) if lane else ""
     ev = ev.sort_values(["when", "id"], kind="mergesort").reset_index(drop=True)
-    lane_order = list(lanes) if lanes is not None else list(dict.fromkeys(ev["lane"]))
-    unknown = sorted(set(ev["lane"]) - set(lane_order))
+    ev["text"] = [date_label(str(d)) + ": " + "\n".join(textwrap.wrap(str(t), wrap))
+                  for d, t in zip(ev["date"], ev[label])]
+    lane_order = list(lanes) if lanes is not None else list(dict.fromkeys(ev["lane_"]))
+    unknown = sorted(set(ev["lane_"]) - set(lane_order))
     if unknown:
         raise ValueError(f"timeline {name!r}: lanes {unknown} are not in `lanes`")
     keys = list(dict.fromkeys(ev[colour].astype(str)))
     if colour == "status":
-        keys = [s for s in EVENT_STATUSES if s in keys] + [k for k in keys if k not in EVENT_STATUSES]
+        keys = [k for k in EVENT_STATUSES if k in keys] + [k for k in keys if k not in EVENT_STATUSES]
     colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
-
-    n = len(lane_order)
-    width = plt.rcParams["figure.figsize"][0]
-    fig, ax = plt.subplots(figsize=(width, 1.0 + 1.45 * n))
     span = ev["when"].max() - ev["when"].min()
     pad = max(span * 0.04, pd.Timedelta(days=20))
-    ax.set_xlim(ev["when"].min() - pad, ev["when"].max() + pad)
-    top = n - 0.5 + 0.32                       # head room for the legend
-    ax.set_ylim(-0.5, top)
-    base = {ln: n - 1 - i - 0.36 for i, ln in enumerate(lane_order)}
-    for ln in lane_order:
-        ax.axhline(base[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
-    ax.set_yticks([base[ln] for ln in lane_order], lane_order)
-    ax.grid(axis="y", visible=False)
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    xlim = (mdates.date2num(ev["when"].min() - pad), mdates.date2num(ev["when"].max() + pad))
+    row, gap, fontsize = 10.5, 9.0, 7.5          # points: one text line, marker to first label
+    width = plt.rcParams["figure.figsize"][0]
+    style = {"fontsize": fontsize, "color": "#222222", "zorder": 5, "va": "bottom",
+             "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}}
 
+    def frame(height: float, tops: dict[str, float], total: float):
+        fig, ax = plt.subplots(figsize=(width, height))
+        ax.set_xlim(*xlim)
+        ax.set_ylim(0, total)
+        ax.set_yticks([tops[ln] for ln in lane_order], lane_order)
+        ax.grid(axis="y", visible=False)
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))    # the layout _finish gives, so measured positions hold
+        return fig, ax
+
+    # Pass 1: measure each label (in pixels) and stack it on the lowest free rows of its lane.
+    fig, ax = frame(4.0, {ln: 10.0 * i for i, ln in enumerate(lane_order)}, 10.0 * len(lane_order))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    left, right = ax.get_window_extent(renderer).x0, ax.get_window_extent(renderer).x1
+    px_per_pt = fig.dpi / 72
+    sep = 5 * px_per_pt                          # horizontal space kept between labels on one row
+    taken: dict[str, list[tuple[float, float, int, int]]] = {ln: [] for ln in lane_order}
+    place = []
+    for _, e in ev.iterrows():
+        x = ax.transData.transform((mdates.date2num(e["when"]), 0))[0]
+        probe = ax.text(0, 0, e["text"], **style)
+        w = probe.get_window_extent(renderer).width + 4 * px_per_pt
+        probe.remove()
+        lines = e["text"].count("\n") + 1
+        spans = [(x, x + w, "left"), (x - w, x, "right")]
+        spans = [sp for sp in spans if sp[0] >= left and sp[1] <= right] or [min(spans, key=lambda sp: abs(
+            min(sp[0] - left, 0)) + abs(max(sp[1] - right, 0)))]
+        choice = None
+        for level in range(len(ev) * 3):
+            for x0, x1, ha in spans:
+                clash = any(x0 < b1 + sep and b0 < x1 + sep and level < l1 and l0 < level + lines
+                            for b0, b1, l0, l1 in taken[e["lane_"]])
+                if not clash:
+                    choice = (level, ha, x0, x1)
+                    break
+            if choice:
+                break
+        level, ha, x0, x1 = choice
+        taken[e["lane_"]].append((x0, x1, level, level + lines))
+        place.append((level, ha))
+    plt.close(fig)
+
+    # Pass 2: each lane as tall as its stack of labels, in points, so one data unit is one point.
+    heights = {ln: gap + row * max([l1 for _, _, _, l1 in taken[ln]] or [1]) + 8 for ln in lane_order}
+    legend_room = 22.0
+    total = sum(heights.values()) + legend_room
+    tops, y = {}, 0.0
+    for ln in reversed(lane_order):
+        tops[ln] = y + 6                               # the lane's baseline, near the foot of its band
+        y += heights[ln]
+    fig, ax = frame((total + 150) / 72, tops, total)
+    for ln in lane_order:
+        ax.axhline(tops[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
+    for (_, e), (level, ha) in zip(ev.iterrows(), place):
+        x, y0, col = mdates.date2num(e["when"]), tops[e["lane_"]], colours[str(e[colour])]
+        ax.plot([x], [y0], marker="o", markersize=7, color=col, markerfacecolor=col if e["exact"] else "white",
+                markeredgewidth=1.6, zorder=4, linestyle="")
+        ax.annotate("", (x, y0), xytext=(0, gap + row * level), textcoords="offset points", zorder=3,
+                    arrowprops={"arrowstyle": "-", "color": col, "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0})
+        ax.annotate(e["text"], (x, y0), xytext=(0, gap + row * level), textcoords="offset points", ha=ha, **style)
     handles = [Line2D([], [], marker="o", linestyle="", color=colours[k], label=k.replace("_", " ")) for k in keys]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color="#555555",
                           label="month or year only"))
-    legend = ax.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
-                       handletextpad=0.3, columnspacing=1.0, borderaxespad=0.2)
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    placed = [legend.get_window_extent(renderer)]
-    frame_box = ax.get_window_extent(renderer)
-    step = 1.0 / (max_levels + 1)
-
-    def overlap(a, b) -> float:
-        w = min(a.x1, b.x1) - max(a.x0, b.x0) + 3
-        h = min(a.y1, b.y1) - max(a.y0, b.y0) + 2
-        return w * h if w > 0 and h > 0 else 0.0
-
-    for _, e in ev.iterrows():
-        x, y0, col = mdates.date2num(e["when"]), base[e["lane"]], colours[str(e[colour])]
-        ax.plot([x], [y0], marker="o", markersize=7, color=col, markerfacecolor=col if e["exact"] else "white",
-                markeredgewidth=1.6, zorder=4, linestyle="")
-        px, py = ax.transData.transform((x, y0))
-        placed.append(Bbox.from_extents(px - 5, py - 5, px + 5, py + 5))
-    labels = []
-    for _, e in ev.iterrows():
-        x, y0, col = mdates.date2num(e["when"]), base[e["lane"]], colours[str(e[colour])]
-        text = date_label(str(e["date"])) + ": " + "\n".join(textwrap.wrap(str(e[label]), wrap))
-        best = None
-        for level in range(max_levels):
-            y = y0 + step * (level + 0.6)
-            for ha in ("left", "right"):
-                t = ax.text(x, y, text, ha=ha, va="bottom", fontsize=7.5, color="#222222", zorder=5,
-                            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none",
-                                  "alpha": 0.85})
-                box = t.get_window_extent(renderer)
-                inside = box.x0 >= frame_box.x0 and box.x1 <= frame_box.x1 and box.y1 <= frame_box.y1
-                cost = sum(overlap(box, p) for p in placed) + (0 if inside else 1e9)
-                t.remove()
-                if best is None or cost < best[0]:
-                    best = (cost, y, ha, box)
-                if cost == 0:
-                    break
-            if best[0] == 0:
-                break
-        _, y, ha, box = best
-        ax.plot([x, x], [y0, y], color=col, linewidth=0.8, zorder=3)
-        ax.text(x, y, text, ha=ha, va="bottom", fontsize=7.5, color="#222222", zorder=5,
-                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-        placed.append(box)
-        labels.append(text.replace("\n", " "))
+    ax.legend(handles=handles, loc="upper left", ncol=len(handles), frameon=False, fontsize=8,
+              handletextpad=0.3, columnspacing=1.0, borderaxespad=0.2)
 
     data = pd.DataFrame({"id": ev["id"].to_numpy(), "date": ev["date"].astype(str).to_numpy()})
     if lane:
-        data["lane"] = ev["lane"].to_numpy()
+        data["lane"] = ev["lane_"].to_numpy()
     data[colour] = ev[colour].astype(str).to_numpy()
-    data["label"] = labels
+    data["label"] = ev["text"].str.replace("\n", " ").to_numpy()
     data["source"] = ev["source"].to_numpy()
-    return _finish(ledger, fig, ax, data, name, title, xlabel, "", note)
+    chart = _finish(ledger, fig, ax, data, name, title, xlabel, "", note)
+    _room_for_source_line(fig, ax)
+    return chart
+
+
+def _room_for_source_line(fig: plt.Figure, ax: plt.Axes) -> None:
+    """Make the figure taller at the foot when a long (wrapped) source line would reach the axis labels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)             # _finish has closed the figure; measure it on its own canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    top = fig.texts[-1].get_window_extent(renderer).y1
+    foot = ax.get_tightbbox(renderer).y0
+    if top + 4 <= foot:
+        return
+    extra = (top + 4 - foot) / fig.dpi
+    height, pos = fig.get_figheight(), ax.get_position()
+    fig.set_size_inches(fig.get_figwidth(), height + extra)
+    ax.set_position([pos.x0, (pos.y0 * height + extra) / (height + extra), pos.width,
+                     pos.height * height / (height + extra)])

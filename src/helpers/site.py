@@ -23,8 +23,8 @@ from .ledger import load
 from .tables import markdown_table
 
 SITE = paths.BUILD / "site"
-COPY = ["_config.yml", "_toc.yml", "references.bib", "_ext", "_static"]
-DATA_FILES = ["observations.csv", "events.csv", "indicators.csv", "breaks.csv", "datapackage.json", "README.md"]
+COPY = ["_toc.yml", "references.bib", "_ext", "_static"]
+DATA_FILES = ["observations.csv", "events.csv", "indicators.csv", "breaks.csv", "scorecard.csv", "datapackage.json", "README.md"]
 
 
 def _sync_file(src: Path, dest: Path) -> None:
@@ -41,9 +41,42 @@ def _write_if_changed(dest: Path, text: str) -> None:
     dest.write_text(text, encoding="utf-8")
 
 
+def version() -> str:
+    """The project's version, from pyproject.toml."""
+    import tomllib
+
+    return tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def commit_date() -> str:
+    """Date of the last commit (YYYY-MM-DD), so a rebuild of the same commit prints the same date."""
+    try:
+        out = subprocess.run(["git", "-C", str(paths.ROOT), "log", "-1", "--format=%cs"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        out = ""
+    return out or "undated"
+
+
+def config_text() -> str:
+    """_config.yml with the version and the last commit's date in the title page and the footer."""
+    import yaml
+
+    config = yaml.safe_load((paths.ROOT / "_config.yml").read_text(encoding="utf-8"))
+    ver, when = version(), commit_date()
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["release"] = sphinx["version"] = ver
+    sphinx["today"] = when
+    config.setdefault("html", {})["extra_footer"] = (
+        f"Version {ver}, built from the commit of {when}. Text CC BY 4.0; code MIT; "
+        "data as their sources allow. How to cite: see the first page.")
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+
+
 def mirror() -> None:
     """Copy the book's sources (not the notebooks: they are executed into place) into the mirror."""
-    wanted: set[Path] = set()
+    wanted: set[Path] = {SITE / "_config.yml"}
+    _write_if_changed(SITE / "_config.yml", config_text())
     for name in COPY:
         src = paths.ROOT / name
         files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts)

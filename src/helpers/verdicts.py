@@ -74,10 +74,10 @@ def verdict(ledger: Ledger, target_id: str, outcome_ids: list[str] | tuple[str, 
         if out["unit"] != target["unit"]:
             raise ValueError(f"unit mismatch: target {target_id!r} is in {target['unit']!r}, "
                              f"outcome {oid!r} in {out['unit']!r}")
-        end = ledger.period(oid).end
-        if end > as_of or (cutoff == "due" and end > due):
+        end, known = ledger.period(oid).end, parse_date(out["as_of"])
+        if end > as_of or known > as_of or (cutoff == "due" and end > due):
             continue
-        candidates.append((end, parse_date(out["as_of"]), oid))
+        candidates.append((end, known, oid))
     chosen = max(candidates)[2] if candidates else None
     met = chosen is not None and _meets(ledger.value(chosen), float(target["value"]), direction)
     if due > as_of:

@@ -1,0 +1,93 @@
+"""Unit tests of plots.timeline on a small ledger of events built here."""
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from helpers import cite, plots
+from helpers.ledger import Ledger, Source
+
+EVENTS = [
+    # id, date, category, status, event, source
+    ("e-sign", "2024-06-25", "manufacturing", "announced", "Agreement signed for an assembly line", "a"),
+    ("e-plan", "2025-10", "manufacturing", "announced", "Planned start of assembly, per the company", "b"),
+    ("e-start", "2025-11", "manufacturing", "operating", "Assembly starts at the plant", "b"),
+    ("e-first", "2025-11-04", "manufacturing", "under_way", "Line launched at a ceremony", "a"),
+    ("e-mou", "2025-11-04", "training", "announced", "Training pledge signed on the same day", "a"),
+    ("e-policy", "2025-06-19", "policy", "announced", "Policy launched with targets", "b"),
+    ("e-year", "2026", "policy", "announced", "Target year for the policy", "b"),
+]
+
+
+@pytest.fixture
+def led() -> Ledger:
+    rows = [dict(zip(("id", "date", "category", "status", "event", "source"), e)) for e in EVENTS]
+    events = pd.DataFrame(rows)
+    events.index = list(events["id"])
+    src = {k: Source(k, "T", f"Publisher {k.upper()}", "2025-01-01", "https://example.org", "2026-11-25")
+           for k in ("a", "b")}
+    return Ledger(pd.DataFrame(columns=["id"]), {}, events, src)
+
+
+@pytest.fixture(autouse=True)
+def chart_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PKBOOK_CHART_DIR", str(tmp_path / "chart-data"))
+    plots.set_theme()
+    cite.start_chapter("test")
+    return tmp_path / "chart-data"
+
+
+def _label_boxes(chart):
+    canvas = FigureCanvasAgg(chart.figure)
+    canvas.draw()
+    ax = chart.figure.axes[0]
+    return [t.get_window_extent(canvas.get_renderer()) for t in ax.texts if t.get_text()]
+
+
+def test_timeline_data_sorted_labelled_and_recorded(led, chart_dir):
+    chart = plots.timeline(led, led.events, "tl", "Events by date")
+    assert list(chart.data.columns) == ["id", "date", "lane", "status", "label", "source"]
+    assert list(chart.data["id"]) == ["e-sign", "e-policy", "e-plan", "e-start", "e-first", "e-mou", "e-year"]
+    assert chart.data.set_index("id").loc["e-plan", "label"].startswith("Oct 2025: ")
+    assert chart.data.set_index("id").loc["e-sign", "label"].startswith("25 Jun 2024: ")
+    assert (chart_dir / "tl.csv").read_text().splitlines()[0] == "id,date,lane,status,label,source"
+    assert all(cite.used()[i] == ["chart:tl"] for i in led.events["id"])
+    assert len(_label_boxes(chart)) == len(EVENTS)
+
+
+def test_timeline_labels_do_not_overlap(led):
+    crowded = pd.concat([led.events] * 3, ignore_index=True)
+    crowded["id"] = [f"{i}-{n}" for n, i in enumerate(crowded["id"])]
+    chart = plots.timeline(led, crowded, "crowded", "Many events in a few months", lane=None)
+    assert "lane" not in chart.data.columns
+    boxes = _label_boxes(chart)
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b), "two event labels overlap"
+    frame = chart.figure.axes[0].get_window_extent()
+    assert all(frame.x0 - 1 <= b.x0 and b.x1 <= frame.x1 + 1 for b in boxes), "a label leaves the plot"
+
+
+def test_timeline_lane_order_and_colour_column(led):
+    chart = plots.timeline(led, led.events, "lanes", "By category", lane="category", colour="category",
+                           lanes=["policy", "manufacturing", "training"])
+    ticks = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert ticks == ["policy", "manufacturing", "training"]
+    assert "category" in chart.data.columns and "status" not in chart.data.columns
+
+
+def test_timeline_is_deterministic(led):
+    one = plots.timeline(led, led.events, "same", "Same input").png()
+    two = plots.timeline(led, led.events, "same", "Same input").png()
+    assert one == two
+
+
+def test_timeline_rejects_bad_input(led):
+    with pytest.raises(KeyError, match="lacks the columns"):
+        plots.timeline(led, led.events.drop(columns=["status"]), "bad", "t")
+    with pytest.raises(ValueError, match="not in `lanes`"):
+        plots.timeline(led, led.events, "bad", "t", lanes=["policy"])
+    with pytest.raises(ValueError, match="no events"):
+        plots.timeline(led, led.events.iloc[:0], "bad", "t")
