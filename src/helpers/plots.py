@@ -211,6 +211,12 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         fig.tight_layout(rect=(0, 0.06, 1, 1))    # the layout _finish gives, so measured positions hold
+        for _ in range(3):                         # at least one point of height per data unit
+            short = total - ax.get_position().height * fig.get_figheight() * 72
+            if short <= 0:
+                break
+            fig.set_size_inches(width, fig.get_figheight() + short / 72 + 0.02)
+            fig.tight_layout(rect=(0, 0.06, 1, 1))
         return fig, ax
 
     # Pass 1: measure each label (in pixels) and stack it on the lowest free rows of its lane.
@@ -254,7 +260,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     for ln in reversed(lane_order):
         tops[ln] = y + 6                               # the lane's baseline, near the foot of its band
         y += heights[ln]
-    fig, ax = frame((total + 150) / 72, tops, total)
+    fig, ax = frame((total + 120) / 72, tops, total)
     for ln in lane_order:
         ax.axhline(tops[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
     for (_, e), (level, ha) in zip(ev.iterrows(), place):
