@@ -133,14 +133,45 @@ def run(into: Path | None, jobs: int, only: list[str] | None = None) -> list[str
     return [Path(t[0]).stem for t in todo]
 
 
+def adopt(into: Path) -> list[str]:
+    """Stamp the stored notebooks into the build cache as executed, with the side files of the last run.
+
+    Only for use straight after nbval has passed on every notebook: nbval has just shown that a fresh
+    run reproduces the stored outputs, and its run wrote the chart data and audit records under
+    _build/. The build then needs no second execution of the same notebooks.
+    """
+    digest = inputs_digest()
+    chart_dir = into.parent / "_static" / "chart-data"
+    for name in ("chart-data", "audit"):
+        src, dest = paths.BUILD / name, into.parent / "_static" / name
+        if not src.is_dir():
+            raise SystemExit(f"{src} is missing: run nbval on every notebook before --adopt")
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in src.iterdir():
+            (dest / f.name).write_bytes(f.read_bytes())
+    adopted = []
+    for nb_path in notebooks():
+        nb = normalise(nbformat.read(nb_path, as_version=4))
+        nb.metadata["pkbook_cache_key"] = notebook_key(nb_path, digest)
+        write(nb, into / nb_path.name)
+        adopted.append(nb_path.stem)
+    (chart_dir / ".complete").write_text("")
+    return adopted
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--into", type=Path, help="folder for executed copies (cached by key)")
     where.add_argument("--in-place", action="store_true", help="refresh the stored outputs in chapters/")
+    where.add_argument("--adopt", type=Path, metavar="DIR",
+                       help="after a passing nbval run: stamp the stored notebooks into DIR as executed")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--only", nargs="*", help="notebook stems to run (default: all)")
     args = parser.parse_args(argv)
+    if args.adopt:
+        print(f"adopted {len(adopt(args.adopt.resolve()))} notebook(s) verified by nbval")
+        return 0
     ran = run(None if args.in_place else args.into.resolve(), args.jobs, args.only)
     print(f"{len(ran)} notebook(s) executed" + ("" if ran else " (all up to date)"))
     return 0
