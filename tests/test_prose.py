@@ -14,7 +14,7 @@ ALLOWED = [r"\b[2-5]G\b", r"\b3G/4G\b", r"Policy 20\d\d", r"Policy 20\d\d-\d\d",
            r"\bFY20\d\d\b", r"\bCY20\d\d\b", r"\bPakSat-MM1\b", r"\bPRSS-1\b", r"\bBelt and Road\b",
            r"\bWeb 3\.0\b", r"\bVision 2025\b", r"\bUraan Pakistan\b", r"\bCOVID-19\b", r"\bJ[5-7]\b", r"\bE5\b",
            r"\bJ6\b", r"\bC7\b", r"\bHS \d{4}\b", r"\bSDG\s?\d+\b", r"\b10MFY\d\d\b", r"\b\d+MFY\d\d\b",
-           r"\bFY\d\d\b"]
+           r"\bFY\d\d\b", r"\bCC BY 4\.0\b", r"\bAttribution 4\.0\b"]
 
 
 def _markdown_cells(path: Path) -> list[str]:
