@@ -89,3 +89,16 @@ def test_record_and_audit(tmp_path, monkeypatch):
 def test_glue_derived_rejects_nan():
     with pytest.raises(ValueError):
         cite.glue_derived("k", cite.Derived(float("nan"), "percent", ("a",)))
+
+
+def test_coverage_folds_early_years_and_counts_by_basis():
+    led = _ledger([
+        {"id": "a", "indicator": "x", "period": "2010", "value": 1},
+        {"id": "b", "indicator": "x", "period": "2012", "value": 1},
+        {"id": "c", "indicator": "x", "period": "FY2017", "value": 1},
+        {"id": "d", "indicator": "x", "period": "2017-H1", "value": 1},
+    ])
+    cov = checks.coverage(led, first_year=2016)
+    assert list(cov.columns) == ["<2016", "2016", "2017"]
+    assert cov.loc["x (CY)"].tolist() == [2, 0, 1]
+    assert cov.loc["x (FY)"].tolist() == [0, 0, 1]

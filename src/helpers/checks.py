@@ -69,14 +69,19 @@ def conflicts(ledger: Ledger) -> pd.DataFrame:
                                        "as_of", "spread_percent"])
 
 
-def coverage(ledger: Ledger) -> pd.DataFrame:
-    """Number of level rows per indicator (with CY/FY basis) and year the period ends in."""
+def coverage(ledger: Ledger, first_year: int = 2016, last_year: int | None = None) -> pd.DataFrame:
+    """Number of level rows per indicator (with CY/FY basis) and year the period ends in.
+
+    Years before `first_year` are summed into one column so the table fits a printed page.
+    """
     obs = ledger.observations[ledger.observations["kind"] == "level"].copy()
     obs["year"] = obs["period_end"].dt.year
+    last = last_year or int(obs["year"].max())
+    obs["column"] = [f"<{first_year}" if y < first_year else str(y) for y in obs["year"]]
     obs["series"] = obs["indicator"] + " (" + obs["basis"] + ")"
-    table = obs.pivot_table(index="series", columns="year", values="value", aggfunc="count", fill_value=0)
-    table.columns = [str(c) for c in table.columns]
-    return table.astype(int)
+    table = obs.pivot_table(index="series", columns="column", values="value", aggfunc="count", fill_value=0)
+    columns = [f"<{first_year}"] + [str(y) for y in range(first_year, last + 1)]
+    return table.reindex(columns=columns, fill_value=0).astype(int)
 
 
 def share(ledger: Ledger, part_id: str, other_ids: list[str]) -> "Derived":
