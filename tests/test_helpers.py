@@ -18,7 +18,7 @@ def _ledger(rows, kind_default="level") -> Ledger:
         recs.append({**r, "period_obj": p, "period_end": pd.Timestamp(p.end), "basis": p.basis, "period_label": p.label})
     obs = pd.DataFrame(recs)
     obs.index = list(obs["id"])
-    src = {k: Source(k, "T", "P", "2024-01-01", "https://example.org", "2026-11-25") for k in ("a", "b")}
+    src = {k: Source(k, "T", "P", "2024-01-01", "https://example.org", "2026-11-25") for k in ("a", "b", "b2", "b3")}
     ind = {"x": Indicator("x", "X", ("million units",), "d", "mobile_manufacturing")}
     return Ledger(obs, ind, pd.DataFrame(columns=["id"]), src)
 
@@ -102,3 +102,16 @@ def test_coverage_folds_early_years_and_counts_by_basis():
     assert list(cov.columns) == ["<2016", "2016", "2017"]
     assert cov.loc["x (CY)"].tolist() == [2, 0, 1]
     assert cov.loc["x (FY)"].tolist() == [0, 0, 1]
+
+
+def test_recompute_uses_own_source_then_distinct_values():
+    led = _ledger([
+        {"id": "n1", "indicator": "x", "period": "2024", "value": 31.38, "source": "b"},
+        {"id": "n2", "indicator": "x", "period": "2024", "value": 31.38, "source": "b2"},
+        {"id": "o1", "indicator": "x", "period": "2023", "value": 21.28, "source": "b"},
+        {"id": "o2", "indicator": "x", "period": "2023", "value": 21.3, "source": "b3"},
+        {"id": "c", "indicator": "x", "period": "2024", "value": 47, "kind": "stated_change",
+         "unit": "percent", "base_period": "2023", "source": "a"},
+    ])
+    out = checks.recompute_changes(led)
+    assert out["level_ids"].tolist() == ["n1 / o1", "n1 / o2"]   # equal values from two sources tried once

@@ -16,19 +16,27 @@ def _levels(ledger: Ledger, indicator: str, period: str, dimension: str) -> pd.D
                & (obs["dimension"] == dimension) & (obs["kind"] == "level")]
 
 
+def _candidates(levels: pd.DataFrame, source: str) -> list[pd.Series]:
+    """Levels to recompute from: the change's own source if it gives one, else one row per distinct value."""
+    own = levels[levels["source"] == source]
+    pool = own if len(own) else levels
+    return [grp.sort_values("id").iloc[0] for _, grp in pool.groupby("value", sort=True)]
+
+
 def recompute_changes(ledger: Ledger) -> pd.DataFrame:
     """Every stated change beside the change recomputed from level rows of the same indicator.
 
-    Levels from the change's own source are used when it gives both; otherwise every pair of
-    sources is shown, so a reader sees how the result depends on the levels chosen.
+    For each side (the period and the base period) the change's own source is used when it gives that
+    level; otherwise every distinct value other sources give is tried, so a reader sees how the result
+    depends on the level chosen.
     """
     out = []
     for _, ch in ledger.observations[ledger.observations["kind"] == "stated_change"].iterrows():
         new = _levels(ledger, ch["indicator"], ch["period"], ch["dimension"])
         old = _levels(ledger, ch["indicator"], ch["base_period"], ch["dimension"])
-        pairs = [(n, o) for _, n in new.iterrows() for _, o in old.iterrows() if n["unit"] == o["unit"]]
-        same = [(n, o) for n, o in pairs if n["source"] == o["source"] == ch["source"]]
-        for n, o in (same or pairs) or [(None, None)]:
+        pairs = [(n, o) for n in _candidates(new, ch["source"]) for o in _candidates(old, ch["source"])
+                 if n["unit"] == o["unit"]]
+        for n, o in pairs or [(None, None)]:
             if n is None:
                 recomputed = diff = None
                 verdict = "no levels"
