@@ -100,18 +100,32 @@ def mirror() -> None:
                 f.unlink()
 
 
+def title_of(nb_path: Path) -> str:
+    """The first '# ' heading of a notebook's markdown cells (its chapter title)."""
+    import nbformat
+
+    for cell in nbformat.read(nb_path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return nb_path.stem
+
+
 def audit_page() -> str:
-    """The figure-audit appendix: every ledger row a chapter shows, with its full source."""
+    """The figure-audit appendix: every ledger row a chapter shows, then every source they cite."""
     ledger = load()
     audit = SITE / "_static" / "audit"
     parts = [
         "# Figure audit",
         "",
-        "Every number the chapters show, traced to its row in `data/observations.csv` and to its source. "
-        "This page is generated from the record each chapter writes while it runs; nothing on it is typed by hand. "
-        "To check a figure, open the URL, find the number for the period given, and compare.",
+        "Every number the chapters show, traced to its row in `data/observations.csv` (or, for dated events, "
+        "`data/events.csv`) and to its source. This page is generated from the record each chapter writes "
+        "while it runs; nothing on it is typed by hand. To check a figure, find its source in the last table, "
+        "open the address, and look for the value for the period given.",
         "",
     ]
+    cited: set[str] = set()
     for nb in execute.notebooks():
         record = audit / f"{nb.stem}.json"
         if not record.exists():
@@ -122,23 +136,51 @@ def audit_page() -> str:
         rows = []
         for obs_id in sorted(used):
             r = ledger.entry(obs_id)
-            src = ledger.sources[r["source"]]
+            cited.add(r["source"])
             value = "" if r["value"] is None or r["value"] != r["value"] else number(float(r["value"]))
-            rows.append({"id": f"`{obs_id}`", "value": value, "unit": r["unit"],
-                         "period": r["period"], "kind": r["kind"], "shown in": ", ".join(f"`{w}`" for w in used[obs_id]),
-                         "source": r["source"], "publisher, date": f"{src.publisher}, {src.date}",
-                         "URL": f"<{src.url}>", "accessed": src.urldate})
-        parts += [f"## {nb.stem.replace('_', ' ').capitalize()}", "",
-                  f"{len(rows)} ledger rows shown in [the chapter]({nb.stem}.ipynb).", "",
+            rows.append({"id": f"`{obs_id}`", "value": value, "unit": r["unit"], "period": r["period"],
+                         "kind": r["kind"], "shown as": ", ".join(f"`{w}`" for w in used[obs_id]),
+                         "source": r["source"]})
+        parts += [f"## {title_of(nb)}", "",
+                  f"{len(rows)} ledger rows are shown in [the chapter]({nb.stem}.ipynb).", "",
                   markdown_table(pd.DataFrame(rows), cite="source"), ""]
+    sources = [{"key": f"`{k}`", "title": ledger.sources[k].title, "publisher": ledger.sources[k].publisher,
+                "date": ledger.sources[k].date, "URL": f"<{ledger.sources[k].url}>",
+                "accessed": ledger.sources[k].urldate} for k in sorted(cited)]
+    parts += ["## Sources of the figures shown", "",
+              f"The {len(sources)} sources cited by the rows above, with their addresses.", "",
+              markdown_table(pd.DataFrame(sources)), ""]
     return "\n".join(parts)
 
 
+def site_digest(builder: str) -> str:
+    """Hash of everything Sphinx reads: the mirrored sources, the builder and the dependency lock."""
+    import hashlib
+
+    h = hashlib.sha256(builder.encode())
+    h.update((paths.ROOT / "requirements.txt").read_bytes())
+    for f in sorted(p for p in SITE.rglob("*") if p.is_file()):
+        h.update(str(f.relative_to(SITE)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def build(builder: str) -> int:
-    """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors."""
+    """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors.
+
+    When nothing Sphinx reads has changed since the last successful build of the same format, and its
+    output is still there, the build is skipped: the output would be identical.
+    """
     mirror()
     execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
+    digest = site_digest(builder)
+    stamp = paths.BUILD / f".{builder}.stamp"
+    output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
+    if output.exists() and stamp.exists() and stamp.read_text() == digest:
+        print(f"{builder}: up to date (no source, data, helper or notebook changed since the last build)")
+        return 0
+    stamp.unlink(missing_ok=True)
     jb = Path(sys.executable).parent / "jupyter-book"
     if paths.BUILD.name != "_build":
         raise SystemExit(f"PKBOOK_BUILD_DIR must end in /_build, not {paths.BUILD}")
@@ -146,7 +188,10 @@ def build(builder: str) -> int:
     if builder == "pdf":
         cmd += ["--builder", "pdflatex"]
     print("+", " ".join(cmd), flush=True)
-    return subprocess.call(cmd)
+    code = subprocess.call(cmd)
+    if code == 0:
+        stamp.write_text(digest)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
