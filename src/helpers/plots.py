@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
 
 import matplotlib
@@ -40,7 +41,7 @@ def short_source(ledger: Ledger, key: str) -> str:
 
 def source_line(ledger: Ledger, keys) -> str:
     keys = list(dict.fromkeys(k for k in keys if k))
-    return "Source: " + "; ".join(short_source(ledger, k) for k in keys) + "."
+    return "Source: " + "; ".join(dict.fromkeys(short_source(ledger, k) for k in keys)) + "."
 
 
 @dataclass
@@ -70,8 +71,11 @@ def _finish(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, n
     line = source_line(ledger, data["source"])
     if note:
         line += " " + note
-    fig.text(0.01, 0.005, line, fontsize=8.5, color="#444444", ha="left", va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    width = int(fig.get_figwidth() * 72 / (8.5 * 0.52))   # characters of 8.5 pt text across the figure
+    text = fig.text(0.01, 0.01, "\n".join(textwrap.wrap(line, width)), fontsize=8.5, color="#444444",
+                    ha="left", va="bottom")
+    fig.canvas.draw()
+    fig.tight_layout(rect=(0, text.get_window_extent().y1 / fig.bbox.height + 0.01, 1, 1))
     out = paths.chart_data_dir()
     out.mkdir(parents=True, exist_ok=True)
     data.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
@@ -106,6 +110,10 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
     if annotate:
         for container in ax.containers:
             ax.bar_label(container, fmt="%.4g", fontsize=8, padding=2)
+    if not horizontal and len(order) > 8:
+        ax.tick_params(axis="x", labelrotation=45)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
     if hue and data[hue].nunique() > 1:
         ax.legend(title=None, frameon=False)
     elif ax.get_legend() is not None:
@@ -154,12 +162,13 @@ def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) 
 
 def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, lane: str | None = "category",
              colour: str = "status", label: str = "event", xlabel: str = "Date (calendar)", note: str = "",
-             lanes: list[str] | None = None, wrap: int = 40) -> Chart:
+             lanes: list[str] | None = None, wrap: int = 40, fontsize: float = 9.0) -> Chart:
     """Events on a date axis: one row per `lane` value, markers coloured by `colour`, each labelled with its date.
 
     `events_frame` holds rows of `ledger.events` (at least id, date and source, plus the columns named by `lane`,
     `colour` and `label`). A filled marker is an exact day, a hollow one a date known only to the month or year.
-    Labels are stacked so that none overlaps another; the chart records the event ids and ships its CSV.
+    Labels (wrapped at `wrap` characters) are stacked so that none overlaps another; the chart records the event
+    ids and ships its CSV.
     """
     import textwrap
 
@@ -194,7 +203,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     span = ev["when"].max() - ev["when"].min()
     pad = max(span * 0.04, pd.Timedelta(days=20))
     xlim = (mdates.date2num(ev["when"].min() - pad), mdates.date2num(ev["when"].max() + pad))
-    row, gap, fontsize = 10.5, 9.0, 7.5          # points: one text line, marker to first label
+    row, gap = fontsize * 1.4, 9.0               # points: one text line, marker to first label
     width = plt.rcParams["figure.figsize"][0]
     style = {"fontsize": fontsize, "color": "#222222", "zorder": 5, "va": "bottom",
              "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}}
