@@ -104,10 +104,14 @@ def test_bad_direction():
         verdicts.verdict(L, "goal-fy2023", [], "more_or_less", as_of=LATE)
 
 
-def test_default_as_of_is_the_latest_as_of_in_the_ledger():
+def test_default_as_of_is_the_latest_as_of_from_a_dated_source():
     led = ledger.load()
     as_of = verdicts.ledger_as_of(led)
-    assert as_of == max(ledger.parse_date(d) for d in [*led.observations["as_of"], *led.events["as_of"]])
+    dated = [r["as_of"] for _, r in led.observations.iterrows() if led.sources[r["source"]].date != "n.d."]
+    dated += [r["as_of"] for _, r in led.events.iterrows() if led.sources[r["source"]].date != "n.d."]
+    assert as_of == max(ledger.parse_date(d) for d in dated)
+    undated = [r["as_of"] for _, r in led.observations.iterrows() if led.sources[r["source"]].date == "n.d."]
+    assert all(ledger.parse_date(d) > as_of for d in undated), "the test needs an undated row read later"
     card = verdicts.scorecard(led)
     assert set(card["verdict"]) <= set(verdicts.VERDICTS)
     assert (card["verdict"] != "no data").sum() >= 10

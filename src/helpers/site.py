@@ -179,6 +179,7 @@ def build(builder: str) -> int:
     output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
     if output.exists() and stamp.exists() and stamp.read_text() == digest:
         print(f"{builder}: up to date (no source, data, helper or notebook changed since the last build)")
+        publish_pdf()
         return 0
     stamp.unlink(missing_ok=True)
     jb = Path(sys.executable).parent / "jupyter-book"
@@ -191,7 +192,15 @@ def build(builder: str) -> int:
     code = subprocess.call(cmd)
     if code == 0:
         stamp.write_text(digest)
+        publish_pdf()
     return code
+
+
+def publish_pdf() -> None:
+    """Put the latest PDF where the HTML landing page links to it (_build/html/_static/book.pdf)."""
+    pdf, html_static = paths.BUILD / "latex" / "book.pdf", paths.BUILD / "html" / "_static"
+    if pdf.exists() and html_static.is_dir():
+        shutil.copyfile(pdf, html_static / "book.pdf")
 
 
 def main(argv: list[str] | None = None) -> int:

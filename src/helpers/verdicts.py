@@ -39,8 +39,13 @@ class Verdict:
 
 
 def ledger_as_of(ledger: Ledger) -> date:
-    """The latest `as_of` date of any observation or event: the date the ledger speaks for."""
-    dates = list(ledger.observations["as_of"]) + list(ledger.events["as_of"])
+    """The latest `as_of` date of any observation or event from a dated source: the date the ledger speaks for.
+
+    Rows from undated pages carry the date we read them as `as_of`; that is not a data date, so they are left out.
+    """
+    undated = {k for k, s in ledger.sources.items() if s.date == "n.d."}
+    obs, ev = ledger.observations, ledger.events
+    dates = list(obs.loc[~obs["source"].isin(undated), "as_of"]) + list(ev.loc[~ev["source"].isin(undated), "as_of"])
     return max(parse_date(d) for d in dates)
 
 
