@@ -67,7 +67,7 @@ test: $(STAMP) ## All tests: unit, data validation, nbval, built-book checks
 	@# nbval has just shown that a fresh run reproduces every stored output: build from those, not a second run
 	$(PY) -m helpers.execute --adopt _build/site/chapters
 	$(MAKE) --no-print-directory html pdf
-	$(PY) -m pytest -q -rs tests -m book
+	$(PY) -m pytest -q -rs tests -m book -n $(JOBS)
 
 outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs for nbval)
 	$(PY) -m helpers.execute --in-place --jobs $(JOBS) $(if $(NB),--only $(NB))

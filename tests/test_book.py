@@ -1,6 +1,7 @@
 """Checks of the built book: every page, image, citation and reference resolves; the PDF is whole."""
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -39,6 +40,7 @@ class _Page(HTMLParser):
             self.links.append(a)
 
 
+@functools.lru_cache(maxsize=None)
 def _parse(page: Path) -> _Page:
     p = _Page()
     p.feed(page.read_text(encoding="utf-8"))
@@ -82,7 +84,7 @@ def test_internal_links_resolve(pages):
             if re.match(r"^(https?:|mailto:|#$|javascript:)", href):
                 continue
             target, _, frag = href.partition("#")
-            dest = (page.parent / target).resolve() if target else page
+            dest = (page.parent / target).resolve() if target else page.resolve()
             assert dest.exists(), f"{name}: broken link {href}"
             if frag and dest.suffix == ".html":
                 assert frag in _parse(dest).ids, f"{name}: link {href} points to a missing anchor"
@@ -104,10 +106,9 @@ def test_pdf_exists_with_chapters_and_tables():
     assert PDF.exists() and PDF.stat().st_size > 50_000, "no PDF: run `make pdf`"
     text = subprocess.run(["pdftotext", "-layout", str(PDF), "-"], capture_output=True, text=True, check=True).stdout
     assert "??" not in text, "unresolved reference or citation in the PDF"
-    import yaml as _y
-
+    site = paths.BUILD / "site"   # the mirrored sources, including generated pages such as the figure audit
     for f in _toc_files():
-        src = paths.ROOT / (f + (".md" if (paths.ROOT / f"{f}.md").exists() else ".ipynb"))
+        src = site / (f + (".md" if (site / f"{f}.md").exists() else ".ipynb"))
         if src.suffix == ".md":
             title = next(l[2:].strip() for l in src.read_text().splitlines() if l.startswith("# "))
         else:

@@ -10,7 +10,7 @@ import pytest
 from helpers import ledger, paths
 
 #: Names that contain digits but are not figures (policy titles, technology generations).
-ALLOWED = [r"\b[2-5]G\b", r"\b3G/4G\b", r"Policy 20\d\d", r"Policy 20\d\d-\d\d", r"\bNEV Policy 2025-30\b",
+ALLOWED = [r"\b[2-5]G\b", r"\b3G/4G\b", r"Policy 20\d\d(-\d\d)?", r"Policy 20\d\d-\d\d", r"\bNEV Policy 2025-30\b",
            r"\bFY20\d\d\b", r"\bCY20\d\d\b", r"\bPakSat-MM1\b", r"\bPRSS-1\b", r"\bBelt and Road\b",
            r"\bWeb 3\.0\b", r"\bVision 2025\b", r"\bUraan Pakistan\b", r"\bCOVID-19\b", r"\bJ[5-7]\b", r"\bE5\b",
            r"\bJ6\b", r"\bC7\b", r"\bHS \d{4}\b", r"\bSDG\s?\d+\b", r"\b10MFY\d\d\b", r"\b\d+MFY\d\d\b",
@@ -25,15 +25,17 @@ def _markdown_cells(path: Path) -> list[str]:
 
 
 def strip_markup(text: str) -> str:
-    """Prose without roles, directives' options, code, links' targets, labels and admonition classes."""
-    text = re.sub(r"```.*?```", lambda m: "" if "{" not in m.group(0).split("\n")[0] else m.group(0), text, flags=re.S)
+    """Prose without code, roles, directive fences and options, link targets, labels and list markers."""
+    text = re.sub(r"^```(?!\{).*?^```\s*$", "", text, flags=re.S | re.M)   # code blocks: not prose
+    text = re.sub(r"^```\{.*$", "", text, flags=re.M)                      # directive fences: keep content
+    text = re.sub(r"^```\s*$", "", text, flags=re.M)
     text = re.sub(r"\{[a-z:]+\}`[^`]*`", "", text)          # roles: {glue}`x`, {cite:p}`k`, {term}`T`
-    text = re.sub(r"`[^`]*`", "", text)                     # code spans
+    text = re.sub(r"`[^`\n]*`", "", text)                    # code spans
     text = re.sub(r"\]\([^)]*\)", "]", text)                # link targets
+    text = re.sub(r"<[^>\n]*>", "", text)                     # inline HTML tags
     text = re.sub(r"^\(.*\)=\s*$", "", text, flags=re.M)    # labels
     text = re.sub(r"^:[a-z]+:.*$", "", text, flags=re.M)    # directive options
     text = re.sub(r"^\s*\d+\.\s", "", text, flags=re.M)      # numbered-list markers
-    text = re.sub(r"^```\{.*$", "", text, flags=re.M)
     for pat in ALLOWED:
         text = re.sub(pat, "", text)
     return text
@@ -55,6 +57,9 @@ def test_no_number_typed_into_prose(path):
 
 def test_strip_markup_catches_a_typed_number():
     assert re.search(r"\d", strip_markup("Plants made 31.4 million phones {glue}`x` in 2024."))
+    assert re.search(r"\d", strip_markup("```{glossary}\nCPEC\n  Launched in 2015.\n```\n"))
+    assert re.search(r"\d", strip_markup("A ``code`` span then 5 phones"))
+    assert not re.search(r"\d", strip_markup("```python\nx = 5\n```\n"))
     assert not re.search(r"\d", strip_markup("Plants made {glue}`hs-1` in {glue}`hs-1-period` {cite:p}`k1`."))
 
 
