@@ -292,23 +292,16 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     data["label"] = ev["text"].str.replace("\n", " ").to_numpy()
     data["source"] = ev["source"].to_numpy()
     chart = _finish(ledger, fig, ax, data, name, title, xlabel, "", note)
-    _room_for_source_line(fig, ax)
+    _keep_axes_height(fig, ax, total)
     return chart
 
 
-def _room_for_source_line(fig: plt.Figure, ax: plt.Axes) -> None:
-    """Make the figure taller at the foot when a long (wrapped) source line would reach the axis labels."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(fig)             # _finish has closed the figure; measure it on its own canvas
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    top = fig.texts[-1].get_window_extent(renderer).y1
-    foot = ax.get_tightbbox(renderer).y0
-    if top + 4 <= foot:
+def _keep_axes_height(fig: plt.Figure, ax: plt.Axes, points: float) -> None:
+    """Make the figure taller if the final layout left the axes shorter than `points`, keeping its margins."""
+    pos, height = ax.get_position(), fig.get_figheight()
+    extra = (points - pos.height * height * 72) / 72
+    if extra <= 0:
         return
-    extra = (top + 4 - foot) / fig.dpi
-    height, pos = fig.get_figheight(), ax.get_position()
     fig.set_size_inches(fig.get_figwidth(), height + extra)
-    ax.set_position([pos.x0, (pos.y0 * height + extra) / (height + extra), pos.width,
-                     pos.height * height / (height + extra)])
+    ax.set_position([pos.x0, pos.y0 * height / (height + extra), pos.width,
+                     (pos.height * height + extra) / (height + extra)])
