@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 
 from . import paths
@@ -23,6 +24,9 @@ class Text:
 
     def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain
         p.text(self.text)
+
+    def _repr_markdown_(self) -> str:  # pasted as plain text, also from other pages
+        return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", self.text)
 
 
 def start_chapter(name: str) -> None:
