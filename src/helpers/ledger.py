@@ -86,6 +86,26 @@ def _require(name: str, line: int, row: dict[str, str], required: tuple[str, ...
             raise LedgerError(name, line, col, "required field is empty")
 
 
+def _parsed(name: str, line: int, column: str, parser, text: str):
+    """parser(text), or a LedgerError at name:line:column with the parser's message."""
+    try:
+        return parser(text)
+    except ValueError as exc:
+        raise LedgerError(name, line, column, str(exc)) from None
+
+
+def _one_of(name: str, line: int, row: dict[str, str], column: str, allowed: tuple[str, ...]) -> None:
+    if row[column] not in allowed:
+        raise LedgerError(name, line, column, f"unknown {column} {row[column]!r}; one of {allowed}")
+
+
+def _first(name: str, line: int, column: str, key: str, seen: dict[str, int]) -> None:
+    """Record `key` as seen on `line`; a LedgerError if it was seen before."""
+    if key in seen:
+        raise LedgerError(name, line, column, f"duplicate {column} {key!r} (first on line {seen[key]})")
+    seen[key] = line
+
+
 def _number(name: str, line: int, column: str, text: str) -> float:
     if not _NUMBER.match(text):
         raise LedgerError(name, line, column, f"{text!r} is not a plain number (no commas, units or %)")
@@ -128,10 +148,7 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
         for f in ("date", "urldate"):
             if f == "date" and entry.fields[f] == "n.d.":
                 continue  # an undated page: rows citing it carry the access date as as_of
-            try:
-                parse_date(entry.fields[f])
-            except ValueError as exc:
-                raise LedgerError(name, line, f, f"entry {key!r}: {exc}") from None
+            _parsed(name, line, f, parse_date, entry.fields[f])
         if not re.match(r"^https?://", entry.fields["url"]):
             raise LedgerError(name, line, "url", f"entry {key!r}: url must start with http(s)://")
         author = " and ".join(str(p) for p in entry.persons.get("author", []))
@@ -149,8 +166,7 @@ def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
         _require(name, line, row, INDICATOR_COLUMNS)
         if row["indicator"] in out:
             raise LedgerError(name, line, "indicator", f"duplicate indicator {row['indicator']!r}")
-        if row["theme"] not in THEMES:
-            raise LedgerError(name, line, "theme", f"unknown theme {row['theme']!r}; one of {THEMES}")
+        _one_of(name, line, row, "theme", THEMES)
         units = tuple(u.strip() for u in row["unit"].split("|"))
         out[row["indicator"]] = Indicator(row["indicator"], row["label"], units, row["definition"], row["theme"])
     return out
@@ -166,16 +182,12 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
         _require(name, line, row, OBSERVATION_REQUIRED)
         if not _ID.match(row["id"]):
             raise LedgerError(name, line, "id", f"id {row['id']!r} must be lower-case letters, digits, '-', '_' or '.'")
-        if row["id"] in seen:
-            raise LedgerError(name, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})")
-        seen[row["id"]] = line
-        if row["theme"] not in THEMES:
-            raise LedgerError(name, line, "theme", f"unknown theme {row['theme']!r}; one of {THEMES}")
+        _first(name, line, "id", row["id"], seen)
+        _one_of(name, line, row, "theme", THEMES)
         ind = indicators.get(row["indicator"])
         if ind is None:
             raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
-        if row["kind"] not in KINDS:
-            raise LedgerError(name, line, "kind", f"unknown kind {row['kind']!r}; one of {KINDS}")
+        _one_of(name, line, row, "kind", KINDS)
         value = _number(name, line, "value", row["value"])
         if row["kind"] == "stated_change":
             if row["unit"] not in CHANGE_UNITS:
@@ -187,20 +199,9 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
                 raise LedgerError(name, line, "unit", f"unit {row['unit']!r} not allowed for {ind.key!r}; allowed: {ind.units}")
             if row["base_period"]:
                 raise LedgerError(name, line, "base_period", "only a stated_change has a base_period")
-        try:
-            period = parse_period(row["period"])
-        except ValueError as exc:
-            raise LedgerError(name, line, "period", str(exc)) from None
-        base = None
-        if row["base_period"]:
-            try:
-                base = parse_period(row["base_period"])
-            except ValueError as exc:
-                raise LedgerError(name, line, "base_period", str(exc)) from None
-        try:
-            parse_date(row["as_of"])
-        except ValueError as exc:
-            raise LedgerError(name, line, "as_of", str(exc)) from None
+        period = _parsed(name, line, "period", parse_period, row["period"])
+        base = _parsed(name, line, "base_period", parse_period, row["base_period"]) if row["base_period"] else None
+        _parsed(name, line, "as_of", parse_date, row["as_of"])
         if row["source"] not in sources:
             raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
         figure = (row["indicator"], row["period"], row["dimension"], row["kind"], row["source"], row["base_period"],
@@ -224,23 +225,12 @@ def load_events(sources: dict[str, Source], units: set[str], path: Path | None =
     records, seen = [], {}
     for line, row in _read_csv(path, EVENT_COLUMNS):
         _require(name, line, row, EVENT_REQUIRED)
-        if row["id"] in seen:
-            raise LedgerError(name, line, "id", f"duplicate id {row['id']!r} (first on line {seen[row['id']]})")
-        seen[row["id"]] = line
-        try:
-            when = parse_date(row["date"])
-        except ValueError as exc:
-            raise LedgerError(name, line, "date", str(exc)) from None
-        try:
-            parse_date(row["as_of"])
-        except ValueError as exc:
-            raise LedgerError(name, line, "as_of", str(exc)) from None
-        if row["theme"] not in THEMES:
-            raise LedgerError(name, line, "theme", f"unknown theme {row['theme']!r}; one of {THEMES}")
-        if row["category"] not in EVENT_CATEGORIES:
-            raise LedgerError(name, line, "category", f"unknown category {row['category']!r}; one of {EVENT_CATEGORIES}")
-        if row["status"] not in EVENT_STATUSES:
-            raise LedgerError(name, line, "status", f"unknown status {row['status']!r}; one of {EVENT_STATUSES}")
+        _first(name, line, "id", row["id"], seen)
+        when = _parsed(name, line, "date", parse_date, row["date"])
+        _parsed(name, line, "as_of", parse_date, row["as_of"])
+        _one_of(name, line, row, "theme", THEMES)
+        _one_of(name, line, row, "category", EVENT_CATEGORIES)
+        _one_of(name, line, row, "status", EVENT_STATUSES)
         amount = None
         if row["amount"]:
             amount = _number(name, line, "amount", row["amount"])
@@ -267,10 +257,7 @@ def load_breaks(indicators: dict[str, Indicator], sources: dict[str, Source], pa
         _require(name, line, row, BREAK_COLUMNS)
         if row["indicator"] not in indicators:
             raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
-        try:
-            parse_period(row["period"])
-        except ValueError as exc:
-            raise LedgerError(name, line, "period", str(exc)) from None
+        _parsed(name, line, "period", parse_period, row["period"])
         if row["source"] not in sources:
             raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
         records.append({**row, "line": line})

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .ledger import Ledger, LedgerError, _read_csv, _rel
+from .ledger import Ledger, LedgerError, _first, _one_of, _read_csv, _rel, _require
 from .periods import parse_date
 
 VERDICTS = ("met", "missed", "too early", "no data")
@@ -104,22 +104,16 @@ def load_scorecard(ledger: Ledger, path: Path | None = None) -> pd.DataFrame:
     name = _rel(path)
     records, seen = [], {}
     for line, row in _read_csv(path, SCORECARD_COLUMNS):
-        for col in SCORECARD_REQUIRED:
-            if not row[col]:
-                raise LedgerError(name, line, col, "required field is empty")
+        _require(name, line, row, SCORECARD_REQUIRED)
         tid = row["target_id"]
-        if tid in seen:
-            raise LedgerError(name, line, "target_id", f"duplicate target {tid!r} (first on line {seen[tid]})")
-        seen[tid] = line
+        _first(name, line, "target_id", tid, seen)
         if tid not in ledger.observations.index:
             raise LedgerError(name, line, "target_id", f"no ledger row with id {tid!r} in data/observations.csv")
         target = ledger.row(tid)
         if target["kind"] not in TARGET_KINDS:
             raise LedgerError(name, line, "target_id", f"{tid!r} is a {target['kind']!r} row, not a target or plan")
-        if row["direction"] not in DIRECTIONS:
-            raise LedgerError(name, line, "direction", f"unknown direction {row['direction']!r}; one of {DIRECTIONS}")
-        if row["cutoff"] not in CUTOFFS:
-            raise LedgerError(name, line, "cutoff", f"unknown cutoff {row['cutoff']!r}; one of {CUTOFFS}")
+        _one_of(name, line, row, "direction", DIRECTIONS)
+        _one_of(name, line, row, "cutoff", CUTOFFS)
         outcomes = [o.strip() for o in row["outcome_ids"].split(";") if o.strip()]
         for oid in outcomes:
             if oid not in ledger.observations.index:
