@@ -9,7 +9,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 BROWSER_PACKAGES := chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help book html pdf test unit nbval booktest outputs bench mutation venv system-deps tex browser clean
+.PHONY: help book html pdf test unit nbval booktest outputs bench mutation lab venv system-deps tex browser clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -77,6 +77,11 @@ bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book
 
 mutation: $(STAMP) ## Mutate ledger values the book shows; print the share nbval catches (target >= 95%)
 	$(PY) tools/mutation.py
+
+LAB_VERSION := 4.6.6
+lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's kernel (installs jupyterlab==$(LAB_VERSION) once)
+	$(VENV)/bin/jupyter-lab --version >/dev/null 2>&1 || $(PY) -m pip install --quiet "jupyterlab==$(LAB_VERSION)"
+	$(VENV)/bin/jupyter-lab chapters/
 
 clean: ## Remove built files (keeps .venv)
 	rm -rf _build

@@ -25,6 +25,7 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> float:
+    print("timing:", " ".join(Path(c).name if "/" in c else c for c in cmd), flush=True)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     secs = time.perf_counter() - t0
@@ -52,8 +53,9 @@ def scratch_copy(dest: Path) -> Path:
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / f)
     subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "bench",
-                    "--allow-empty"], cwd=dest, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=dest, check=True)
+    subprocess.run(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "bench"],
+                   cwd=dest, check=True)
     (dest / ".venv").symlink_to(ROOT / ".venv")
     return dest
 
@@ -85,10 +87,12 @@ def main() -> int:
         env.pop("PKBOOK_BUILD_DIR", None)
         clean = timed([py, "-m", "helpers.site", "html"], book, env)
         nochange = timed([py, "-m", "helpers.site", "html"], book, env)
-        change_one_row(book / "data" / "observations.csv")
+        data = book / "data" / "observations.csv"
+        original = data.read_bytes()
+        change_one_row(data)
         onerow = timed([py, "-m", "helpers.site", "html"], book, env)
+        data.write_bytes(original)
         pdf = timed([py, "-m", "helpers.site", "pdf"], book, env)
-        subprocess.run(["git", "checkout", "-q", "--", "data/observations.csv"], cwd=book, check=True)
         nbval = [py, "-m", "pytest", "-q", "-p", "no:randomly", "--nbval", "chapters", "--sanitize-with",
                  "tests/sanitize.cfg"]
         nb_serial = timed(nbval, book, env)
