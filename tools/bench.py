@@ -87,12 +87,12 @@ def main() -> int:
         env.pop("PKBOOK_BUILD_DIR", None)
         clean = timed([py, "-m", "helpers.site", "html"], book, env)
         nochange = timed([py, "-m", "helpers.site", "html"], book, env)
+        pdf = timed([py, "-m", "helpers.site", "pdf"], book, env)
         data = book / "data" / "observations.csv"
         original = data.read_bytes()
         change_one_row(data)
         onerow = timed([py, "-m", "helpers.site", "html"], book, env)
         data.write_bytes(original)
-        pdf = timed([py, "-m", "helpers.site", "pdf"], book, env)
         nbval = [py, "-m", "pytest", "-q", "-p", "no:randomly", "--nbval", "chapters", "--sanitize-with",
                  "tests/sanitize.cfg"]
         nb_serial = timed(nbval, book, env)
