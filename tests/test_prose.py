@@ -80,3 +80,15 @@ def test_glued_ledger_values_cite_their_source(path):
                     if src not in cited:
                         missing.append(f"{key} (source {src})")
     assert not missing, f"{path.name}: glued values without their source cited in the paragraph: {missing}"
+
+
+@pytest.mark.parametrize("path", [p for p in _chapters() if p.suffix == ".ipynb" and p.stem != "cross_checks"],
+                         ids=lambda p: p.name)
+def test_chapter_opens_with_takeaways_and_how_we_know(path):
+    cells = _markdown_cells(path)
+    head = cells[0]
+    assert "Key takeaways" in head, f"{path.name}: no key takeaways at the top"
+    bullets = re.findall(r"^- ", head.split("Key takeaways", 1)[1], flags=re.M)
+    assert 3 <= len(bullets) <= 5, f"{path.name}: {len(bullets)} takeaways (want three to five)"
+    assert "{glue" in head and "{cite" in head, f"{path.name}: takeaways must glue and cite their numbers"
+    assert "How we know" in "\n".join(cells[:2]), f"{path.name}: no 'How we know' note"
