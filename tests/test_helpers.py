@@ -115,3 +115,18 @@ def test_recompute_uses_own_source_then_distinct_values():
     ])
     out = checks.recompute_changes(led)
     assert out["level_ids"].tolist() == ["n1 / o1", "n1 / o2"]   # equal values from two sources tried once
+
+
+@pytest.mark.parametrize("publisher,kind", [
+    ("Pakistan Telecommunication Authority", "public-sector"), ("PID", "public-sector"),
+    ("UrduPoint / APP", "public-sector"), ("Dawn", "publisher's copyright"), ("X (Twitter)", "author's post"),
+    ("Pakistan \\\\& Gulf Economist", "publisher's copyright"), ("APPLE Daily", "publisher's copyright"),
+])
+def test_source_terms(publisher, kind):
+    assert Source("k", "T", publisher, "2024", "https://x.org", "2026-11-25").terms.startswith(kind)
+
+
+def test_bib_text_is_plain():
+    from helpers.ledger import _plain
+
+    assert _plain(r"Pakistan \& Gulf {Economist} 10\%") == "Pakistan & Gulf Economist 10%"

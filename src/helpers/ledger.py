@@ -121,6 +121,12 @@ class Indicator:
     theme: str
 
 
+#: Publishers whose pages are public-sector information (government, regulator, state news agency).
+PUBLIC_SECTOR = ("Pakistan Telecommunication Authority", "Pakistan Bureau of Statistics", "PID", "Radio Pakistan",
+                 "APP", "Associated Press of Pakistan", "cpec.gov.pk", "Embassy of the PRC",
+                 "Development Cooperation Agency", "Bureau of Surveying")
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
@@ -130,6 +136,20 @@ class Source:
     url: str
     urldate: str
     author: str = ""
+
+    @property
+    def terms(self) -> str:
+        """How the book reuses this source: our reading of its kind, not legal advice."""
+        if any(re.search(rf"(^|[\s(/]){re.escape(p)}($|[\s)/,])", self.publisher) for p in PUBLIC_SECTOR):
+            return "public-sector publication: figures reused with attribution"
+        if re.search(r"\b(X|Twitter|blog|Musings)\b", self.publisher, flags=re.I):
+            return "author's post: figures quoted with attribution; text not reproduced"
+        return "publisher's copyright: figures quoted with attribution; text not reproduced"
+
+
+def _plain(text: str) -> str:
+    """BibTeX field text as a reader sees it: no braces, no TeX escapes."""
+    return re.sub(r"\\([&%$#_])", r"\1", text).replace("{", "").replace("}", "")
 
 
 def load_bibliography(path: Path | None = None) -> dict[str, Source]:
@@ -152,8 +172,8 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
         if not re.match(r"^https?://", entry.fields["url"]):
             raise LedgerError(name, line, "url", f"entry {key!r}: url must start with http(s)://")
         author = " and ".join(str(p) for p in entry.persons.get("author", []))
-        sources[key] = Source(key, entry.fields["title"], entry.fields["publisher"], entry.fields["date"],
-                              entry.fields["url"], entry.fields["urldate"], author.replace("{", "").replace("}", ""))
+        sources[key] = Source(key, _plain(entry.fields["title"]), _plain(entry.fields["publisher"]),
+                              entry.fields["date"], entry.fields["url"], entry.fields["urldate"], _plain(author))
     return sources
 
 

@@ -146,9 +146,12 @@ def audit_page() -> str:
                   markdown_table(pd.DataFrame(rows), cite="source"), ""]
     sources = [{"key": f"`{k}`", "title": ledger.sources[k].title, "publisher": ledger.sources[k].publisher,
                 "date": ledger.sources[k].date, "URL": f"<{ledger.sources[k].url}>",
-                "accessed": ledger.sources[k].urldate} for k in sorted(cited)]
+                "accessed": ledger.sources[k].urldate, "reuse": ledger.sources[k].terms} for k in sorted(cited)]
     parts += ["## Sources of the figures shown", "",
-              f"The {len(sources)} sources cited by the rows above, with their addresses.", "",
+              f"The {len(sources)} sources cited by the rows above, with their addresses. The last column says how "
+              "the book reuses each: figures from public-sector publications are reused with attribution; from "
+              "news outlets, blogs and posts only the figures are quoted, with attribution, and no text is "
+              "reproduced. It is our reading of the kind of source, not legal advice.", "",
               markdown_table(pd.DataFrame(sources)), ""]
     return "\n".join(parts)
 
