@@ -79,7 +79,7 @@ mutation: $(STAMP) ## Mutate ledger values the book shows; print the share nbval
 	$(PY) tools/mutation.py
 
 LAB_VERSION := 4.6.6
-lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's kernel (installs jupyterlab==$(LAB_VERSION) once)
+lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's kernel (installs jupyterlab 4.6.6, pinned, once)
 	$(VENV)/bin/jupyter-lab --version >/dev/null 2>&1 || $(PY) -m pip install --quiet "jupyterlab==$(LAB_VERSION)"
 	$(VENV)/bin/jupyter-lab chapters/
 
