@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from pathlib import Path
 
@@ -36,3 +37,21 @@ def edit_csv(path: Path, row: int, column: str, value: str) -> int:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     return row + 1
+
+
+def assert_ledger_error(file: str, row: int, column: str, value: str, expect: str, load=None) -> None:
+    """Set one cell of data/`file`, reload, and check the LedgerError names file:line:column and matches `expect`.
+
+    `load` is what reads the file (default: helpers.ledger.load); `expect` is a regular expression.
+    """
+    from helpers import ledger
+    from helpers.ledger import LedgerError
+
+    line = edit_csv(paths.DATA / file, row, column, value)
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError) as info:
+        (load or ledger.load)()
+    err = info.value
+    assert (err.file, err.row, err.column) == (f"data/{file}", line, column), str(err)
+    assert re.search(expect, str(err)), str(err)
+    assert str(err).startswith(f"data/{file}:{line}:{column}: ")

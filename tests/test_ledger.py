@@ -8,7 +8,7 @@ import pytest
 from helpers import ledger
 from helpers.ledger import LedgerError
 
-from conftest import edit_csv
+from conftest import assert_ledger_error, edit_csv
 
 
 def test_real_ledger_loads():
@@ -18,16 +18,7 @@ def test_real_ledger_loads():
 
 
 def _fails(column: str, value: str, expect: str, file: str = "observations.csv", row: int = 1):
-    from helpers import paths
-
-    line = edit_csv(paths.DATA / file, row, column, value)
-    ledger._load_cached.cache_clear()
-    with pytest.raises(LedgerError) as info:
-        ledger.load()
-    err = info.value
-    assert err.file == f"data/{file}" and err.row == line and err.column == column, str(err)
-    assert re.search(expect, str(err)), str(err)
-    assert str(err).startswith(f"data/{file}:{line}:{column}: ")
+    assert_ledger_error(file, row, column, value, expect)
 
 
 @pytest.mark.parametrize("column,value,expect", [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date
 
 import pandas as pd
@@ -11,7 +12,7 @@ from helpers import ledger, verdicts
 from helpers.ledger import Ledger, LedgerError
 from helpers.periods import parse_period
 
-from conftest import edit_csv
+from conftest import assert_ledger_error, edit_csv
 
 
 def _ledger(*rows: tuple) -> Ledger:
@@ -141,16 +142,10 @@ def _scorecard_rows(path) -> list[list[str]]:
 def test_bad_scorecard_row(ledger_copy, column, value, expect):
     from helpers import paths
 
-    path = paths.DATA / "scorecard.csv"
-    rows = _scorecard_rows(path)
+    rows = _scorecard_rows(paths.DATA / "scorecard.csv")
     row = next(i for i, r in enumerate(rows) if r[0] == "itxt-fy2022")
-    line = edit_csv(path, row, column, value)
-    ledger._load_cached.cache_clear()
-    with pytest.raises(LedgerError) as info:
-        verdicts.load_scorecard(ledger.load())
-    err = info.value
-    assert (err.file, err.row, err.column) == ("data/scorecard.csv", line, column), str(err)
-    assert expect in str(err) and str(err).startswith(f"data/scorecard.csv:{line}:{column}: ")
+    assert_ledger_error("scorecard.csv", row, column, value, re.escape(expect),
+                        load=lambda: verdicts.load_scorecard(ledger.load()))
 
 
 def test_duplicate_scorecard_target(ledger_copy):

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from . import paths
 from .ledger import Ledger
+from .periods import parse_period
 
 _USED: dict[str, list[str]] = {}   # ledger id -> where it was shown (glue key, table, chart)
 _CHAPTER: list[str] = [""]
@@ -99,15 +100,9 @@ def glue_event(ledger: Ledger, event_id: str, key: str | None = None) -> str:
 
 
 def date_label(text: str) -> str:
-    """'2020-06-02' -> '2 Jun 2020'; '2022-02' -> 'Feb 2022'; '2019' -> '2019'."""
-    import calendar
-
-    parts = [int(p) for p in text.split("-")]
-    if len(parts) == 3:
-        return f"{parts[2]} {calendar.month_abbr[parts[1]]} {parts[0]}"
-    if len(parts) == 2:
-        return f"{calendar.month_abbr[parts[1]]} {parts[0]}"
-    return str(parts[0])
+    """An event date as a reader writes it: '2020-06-02' -> '2 Jun 2020'; '2022-02' -> 'Feb 2022'; '2019' -> '2019'."""
+    period = parse_period(text)
+    return period.label if period.kind in ("day", "month") else text
 
 
 def glue_period(ledger: Ledger, obs_id: str) -> str:

@@ -32,16 +32,21 @@ def notebooks() -> list[Path]:
     return sorted(paths.CHAPTERS.glob("*.ipynb"))
 
 
+def digest_files(files, base: Path, salt: bytes = b"") -> str:
+    """sha256 over each file's path (relative to `base`) and bytes, in the order given."""
+    h = hashlib.sha256(salt)
+    for f in files:
+        h.update(str(f.relative_to(base)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def inputs_digest() -> str:
     """Hash of everything a notebook reads besides itself: data, helpers, bibliography, lock."""
-    h = hashlib.sha256()
     files = sorted(p for p in paths.DATA.rglob("*") if p.is_file())
     files += sorted(p for p in (paths.ROOT / "src" / "helpers").rglob("*.py"))
     files += [paths.BIBLIOGRAPHY, paths.ROOT / "requirements.txt"]
-    for f in files:
-        h.update(str(f.relative_to(paths.ROOT)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    return digest_files(files, paths.ROOT)
 
 
 def notebook_key(nb_path: Path, digest: str) -> str:

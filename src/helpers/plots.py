@@ -219,7 +219,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         ax.set_title(title)
         ax.set_xlabel(xlabel)
-        fig.tight_layout(rect=(0, 0.06, 1, 1))    # the layout _finish gives, so measured positions hold
+        fig.tight_layout(rect=(0, 0.06, 1, 1))    # provisional; _finish and _keep_axes_height settle it
         for _ in range(3):                         # at least one point of height per data unit
             short = total - ax.get_position().height * fig.get_figheight() * 72
             if short <= 0:

@@ -158,14 +158,9 @@ def audit_page() -> str:
 
 def site_digest(builder: str) -> str:
     """Hash of everything Sphinx reads: the mirrored sources, the builder and the dependency lock."""
-    import hashlib
-
-    h = hashlib.sha256(builder.encode())
-    h.update((paths.ROOT / "requirements.txt").read_bytes())
-    for f in sorted(p for p in SITE.rglob("*") if p.is_file()):
-        h.update(str(f.relative_to(SITE)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
+    lock = paths.ROOT / "requirements.txt"
+    return execute.digest_files(sorted(p for p in SITE.rglob("*") if p.is_file()), SITE,
+                                salt=builder.encode() + lock.read_bytes())
 
 
 def build(builder: str) -> int:
