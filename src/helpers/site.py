@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import execute, paths
-from .cite import number
+from . import appendix, execute, paths
+from .fmt import number
 from .ledger import load
 from .tables import markdown_table
 
@@ -94,6 +94,7 @@ def mirror() -> None:
     for nb in execute.notebooks():
         wanted.add(SITE / "chapters" / nb.name)
     wanted.add(SITE / "chapters" / "figure_audit.md")
+    wanted.add(SITE / "chapters" / "data_behind.md")
     for folder in ("chapters", "_ext"):
         for f in list((SITE / folder).glob("*")):
             if f.is_file() and f not in wanted:
@@ -172,6 +173,8 @@ def build(builder: str) -> int:
     mirror()
     execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
+    titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
+    _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
     digest = site_digest(builder)
     stamp = paths.BUILD / f".{builder}.stamp"
     output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
