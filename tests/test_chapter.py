@@ -21,7 +21,7 @@ def test_referenced_finds_own_and_cross_page_keys(tmp_path):
     _page(tmp_path, "other", ["{glue}`b` is not ours"])
     (tmp_path / "intro.md").write_text("{glue}`demo.ipynb::c` and {glue:md}`demo.ipynb::d:myst`, {glue}`other.ipynb::e`")
     assert glue.referenced("demo", tmp_path) == ["a", "a-period", "fig-x", "c", "d"]
-    assert glue.referenced("other", tmp_path) == ["b", "e"]
+    assert glue.referenced("other", tmp_path) == ["e", "b"]
 
 
 class _FakeChapter(chapter.Chapter):
