@@ -71,9 +71,12 @@ def test_conflicts_found_only_when_values_differ():
 def test_markdown_table_escapes_and_cites():
     frame = pd.DataFrame({"name": ["a|b"], "value": [1234.5], "source": ["k1;k2"]})
     text = tables.markdown_table(frame, cite="source")
-    assert text.splitlines()[0] == "| name | value | source |"
+    lines = text.splitlines()
+    assert lines[0] == "```{table}" and lines[-1] == "```"
+    assert lines[1] == ":widths: 5 8 10", "relative widths follow what each column shows (roles as rendered)"
+    assert lines[3] == "| name | value | source |"
     assert "a\\|b" in text and "1,234.5" in text and "{cite:p}`k1`, {cite:p}`k2`" in text
-    assert text.splitlines()[1] == "| :--- | ---: | :--- |"
+    assert lines[4] == "| :--- | ---: | :--- |"
 
 
 def test_record_and_audit(tmp_path, monkeypatch):
