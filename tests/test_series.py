@@ -48,3 +48,15 @@ def test_key_figures_reject_unknown_rows(tmp_path):
     with pytest.raises(LedgerError, match="no ledger row 'nope'") as info:
         summary.load_key_figures(ledger.load(), path)
     assert (info.value.row, info.value.column) == (2, "compare_with")
+
+
+def test_editorial_tables_are_validated(tmp_path):
+    from helpers import editorial
+
+    led = ledger.load()
+    good = _write(tmp_path / "demo.yaml", "pairs:\n  - label: A\n    ids: [hs-local-2024-pta, hs-imp-2024-pta]\n")
+    assert list(editorial.load(led, "demo", good)["pairs"]["label"]) == ["A"]
+    bad = _write(tmp_path / "bad.yaml", "lanes:\n  - lane: x\n  - lane: y\n    event_id: ev-nope\n")
+    with pytest.raises(LedgerError, match="'ev-nope' is not an id") as info:
+        editorial.load(led, "bad", bad)
+    assert (info.value.row, info.value.column) == ("lanes[2]", "event_id")
