@@ -59,3 +59,140 @@ def _visible_width(text: str) -> int:
     text = re.sub(r"\{[a-z:]+\}`([^`<]*?)\s*(<[^>]*>)?`", r"\1", text)
     longest = max((len(w) for w in re.split(r"[\s/]+", text)), default=0)
     return max(4, longest + 1, min(36, len(text)))
+
+
+def _parts(ch):
+    """(ledger, record function) of a Chapter; legacy callers pass a Ledger and use helpers.cite's record."""
+    if hasattr(ch, "record") and hasattr(ch, "ledger"):
+        return ch.ledger, ch.record.record
+    from .cite import record
+
+    return ch, record
+
+
+def _flat(ids) -> list[str]:
+    """Ledger ids from a column of ids or of lists of ids."""
+    out: list[str] = []
+    for i in ids:
+        out += list(i) if isinstance(i, (list, tuple)) else [i]
+    return [i for i in out if isinstance(i, str) and i]
+
+
+def check_headers(frame: pd.DataFrame, where: str) -> None:
+    """Raise if a column header is a pipeline name (snake_case) rather than words a reader reads."""
+    bad = [str(c) for c in frame.columns if _SNAKE.match(str(c)) or str(c) in ("id", "ids")]
+    if bad:
+        raise ValueError(f"table {where!r}: columns {bad} are pipeline names; give them human headers")
+
+
+def show(ch, frame: pd.DataFrame | None = None, cite: str | None = "Source", ids=None, name: str = "table",
+         right: tuple[str, ...] = ()) -> Markdown:
+    """A short table in the reading flow (at most 12 rows, human headers); the ledger ids it shows are recorded.
+
+    `ids` lists the ledger rows the table shows (default: its `id` column, which is then not displayed).
+    """
+    legacy = not hasattr(ch, "record")
+    if isinstance(ch, pd.DataFrame):        # legacy call: show(frame, cite="source", ...)
+        ch, frame, cite = None, ch, (cite if cite != "Source" else "source")
+    _, record = _parts(ch)
+    if ids is None and "id" in frame.columns:
+        ids = _flat(frame["id"])
+        if not legacy:
+            frame = frame.drop(columns="id")
+    if ids is not None:
+        record(_flat(ids), f"table:{name}")
+    if not legacy:
+        check_headers(frame, name)
+        if len(frame) > MAX_INLINE_ROWS:
+            raise ValueError(f"table {name!r} has {len(frame)} rows; more than {MAX_INLINE_ROWS} go in tables.fold")
+    return Markdown(markdown_table(frame, cite=cite if cite in frame.columns else None, right=right))
+
+
+def fold(ch, blocks, title: str, name: str, ids=None) -> Markdown:
+    """The figures behind a section, collapsed in the HTML and printed in the PDF's data appendix.
+
+    `blocks` is a list of (heading or "", DataFrame or Markdown text, citation column or None). The
+    ledger ids shown (`ids`, else each frame's `id` column) are recorded for the figure audit.
+    """
+    _, record = _parts(ch)
+    parts, shown = [], list(ids or [])
+    for heading, body, cite in blocks:
+        if isinstance(body, pd.DataFrame):
+            if "id" in body.columns:
+                shown += [] if ids is not None else _flat(body["id"])
+                body = body.drop(columns="id")
+            body = markdown_table(body, cite=cite if cite in body.columns else None)
+        parts.append((f"**{heading}**\n\n" if heading else "") + str(body))
+    record(shown, f"fold:{name}")
+    content = "\n\n".join(parts)
+    if hasattr(ch, "record"):
+        ch.record.fold(name, title, content)
+    fence = "::::"
+    return Markdown(f"{fence}{{only}} html\n:::{{dropdown}} Show the figures behind this: {title}\n:name: behind-{name}\n\n"
+                    f"{content}\n:::\n{fence}\n\n"
+                    f"{fence}{{only}} latex\n*The figures behind this section are in the appendix "
+                    f"\"Data behind each chapter\" ({{ref}}`behind-pdf-{name}`).*\n{fence}\n")
+
+
+# Reader versions of the machinery tables: human headers, period labels, producer before outlet.
+def _label(led, period: str) -> str:
+    from .periods import parse_period
+
+    return parse_period(period).label if period else "–"
+
+
+def _producer(r) -> str:
+    return r["origin"] if "origin" in r.index and r["origin"] else "–"
+
+
+def ledger_rows(led, frame: pd.DataFrame) -> pd.DataFrame:
+    """Ledger rows as a reader reads them: period, what, value, unit, kind, producer, source, as of, ledger id."""
+    from .fmt import date_label
+
+    return pd.DataFrame({
+        "id": list(frame["id"]), "Period": [_label(led, p) for p in frame["period"]],
+        "What": [d.replace("_", " ") if d else led.indicators[i].label for d, i in zip(frame["dimension"], frame["indicator"])],
+        "Value": [float(v) for v in frame["value"]], "Unit": list(frame["unit"]),
+        "Kind": [k.replace("_", " ") for k in frame["kind"]],
+        "Producer": [_producer(r) for _, r in frame.iterrows()], "Source": list(frame["source"]),
+        "As of": [date_label(a) for a in frame["as_of"]], "Ledger id": list(frame["id"]),
+    })
+
+
+def conflict_rows(led, conflicts: pd.DataFrame) -> pd.DataFrame:
+    """checks.conflicts as a reader reads it: each disagreeing value with its source and the spread."""
+    return pd.DataFrame({
+        "id": list(conflicts["id"]), "Period": [_label(led, p) for p in conflicts["period"]],
+        "What": [d.replace("_", " ") if d else led.indicators[i].label for d, i in zip(conflicts["dimension"], conflicts["indicator"])],
+        "Value": [float(v) for v in conflicts["value"]], "Unit": list(conflicts["unit"]),
+        "Source": list(conflicts["source"]), "Spread (%)": list(conflicts["spread_percent"]),
+        "Ledger id": list(conflicts["id"]),
+    })
+
+
+def change_rows(led, changes: pd.DataFrame) -> pd.DataFrame:
+    """checks.recompute_changes as a reader reads it: stated against recomputed change, with both sources."""
+    def level_ids(v) -> list[str]:
+        return list(v) if isinstance(v, (list, tuple)) else [i for i in str(v).split(" / ") if i]
+
+    return pd.DataFrame({
+        "id": [[c, *level_ids(lv)] for c, lv in zip(changes["change_id"], changes["level_ids"])],
+        "Period": [_label(led, p) for p in changes["period"]],
+        "Compared with": [_label(led, p) for p in changes["base_period"]],
+        "Stated change": [f"{number(float(v))} {'%' if u == 'percent' else 'points'}" for v, u in zip(changes["stated"], changes["unit"])],
+        "Recomputed": ["–" if v is None or v != v else number(float(v)) for v in changes["recomputed"]],
+        "Difference": ["–" if v is None or v != v else number(float(v)) for v in changes["difference"]],
+        "Verdict": list(changes["verdict"]), "Source": list(changes["source"]),
+        "Ledger ids": [" / ".join([c, *level_ids(lv)]) for c, lv in zip(changes["change_id"], changes["level_ids"])],
+    })
+
+
+def event_rows(led, events: pd.DataFrame, label: str = "event") -> pd.DataFrame:
+    """Events as a reader reads them: date, what happened, status, producer, source, ledger id."""
+    from .fmt import date_label
+
+    return pd.DataFrame({
+        "id": list(events["id"]), "Date": [date_label(str(d)) for d in events["date"]],
+        "Event": list(events[label]), "Status": [s.replace("_", " ") for s in events["status"]],
+        "Source": list(events["source"]), "Ledger id": list(events["id"]),
+    })
