@@ -1,26 +1,13 @@
 """Sphinx extension for the book.
 
-- A bibliography style that prints who, what, where, when, the URL and the access date (every entry
-  of references.bib is a web source, @misc, with title, publisher, date, url and urldate).
+- The bibliography style "bookstyle" (bibstyle.py): who, what, where, when, the URL, the access date
+  and an archived copy of every web source in references.bib.
 - Each page lists every script once: sphinx-thebe and the book theme both add thebe's configuration
   script, and the second copy is a JavaScript error ("THEBE_JS_URL has already been declared").
 """
 from pybtex.plugin import register_plugin
-from pybtex.style.formatting.unsrt import Style as UnsrtStyle
-from pybtex.style.template import field, join, optional, sentence, words
 
-
-class BookStyle(UnsrtStyle):
-    """unsrt, with a web-source template for @misc entries."""
-
-    def get_misc_template(self, e):
-        return join[
-            optional[sentence[self.format_names("author")]],
-            self.format_title(e, "title"),
-            sentence[field("publisher"), field("date")],
-            sentence[join["URL: ", field("url", raw=True)]],
-            sentence[words["Accessed", field("urldate")]],
-        ]
+from bibstyle import BookStyle
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
