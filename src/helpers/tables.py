@@ -47,18 +47,44 @@ def markdown_table(frame: pd.DataFrame, cite: str | None = None, align_numbers: 
     lines = [head, "| " + " | ".join(seps) + " |"]
     body = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
     lines += ["| " + " | ".join(cells) + " |" for cells in body]
-    widths = [max([_visible_width(_cell(c))] + [_visible_width(r[i]) for r in body]) for i, c in enumerate(frame.columns)]
-    # Explicit relative widths let LaTeX wrap every column inside the text block (and HTML keep to the column).
-    return "```{table}\n:widths: " + " ".join(str(w) for w in widths) + "\n\n" + "\n".join(lines) + "\n```"
+    cells = [[_visible(_cell(c))] + [_visible(r[i]) for r in body] for i, c in enumerate(frame.columns)]
+    size, widths = _latex_layout([max(len(w) for t in col for w in _WORD_BREAK.split(t)) for col in cells],
+                                 [min(36, max(len(t) for t in col)) for col in cells])
+    # Explicit widths (in points of the printed text block) let LaTeX wrap every column inside the page; a table
+    # whose unbreakable words do not fit at body size is set smaller. HTML ignores the raw LaTeX.
+    table = "```{table}\n:widths: " + " ".join(str(w) for w in widths) + "\n\n" + "\n".join(lines) + "\n```"
+    if size == "normalsize":
+        return table
+    return f"```{{raw}} latex\n\\begingroup\\{size}\n```\n\n{table}\n\n```{{raw}} latex\n\\endgroup\n```"
 
 
-def _visible_width(text: str) -> int:
-    """How wide a cell reads (roles count as what they render): its length up to 36 characters, and never
-    narrower than its longest word, which LaTeX cannot break."""
-    text = re.sub(r"\{cite:[a-z]+\}`[^`]*`", "[00]", text)
-    text = re.sub(r"\{[a-z:]+\}`([^`<]*?)\s*(<[^>]*>)?`", r"\1", text)
-    longest = max((len(w) for w in re.split(r"[\s/]+", text)), default=0)
-    return max(4, longest + 1, min(36, len(text)))
+_WORD_BREAK = re.compile(r"[\s/-]+")
+#: The printed text block (A4, 1in margins) in points, a column's padding, and the mean width of a character
+#: of the body font at the sizes LaTeX offers.
+TEXT_WIDTH_PT, COLUMN_PAD_PT = 451.0, 12.0
+_SIZES = (("normalsize", 4.7), ("footnotesize", 3.8), ("scriptsize", 3.3))
+
+
+def _visible(text: str) -> str:
+    """A cell's text as it renders: a citation role as its number, other roles as their title."""
+    text = re.sub(r"\{cite:[a-z]+\}`[^`]*`", "[000]", text)
+    return re.sub(r"\{[a-z:]+\}`([^`<]*?)\s*(<[^>]*>)?`", r"\1", text)
+
+
+def _latex_layout(longest: list[int], wanted: list[int]) -> tuple[str, list[int]]:
+    """The font size at which every column's longest word fits, and column widths in points at that size.
+
+    Each column gets room for its longest word; what is left of the text block goes to the columns that want
+    more (long text), in proportion to what they want.
+    """
+    for size, char in _SIZES:
+        need = [n * char + COLUMN_PAD_PT for n in longest]
+        if sum(need) <= TEXT_WIDTH_PT or size == _SIZES[-1][0]:
+            break
+    spare = max(0.0, TEXT_WIDTH_PT - sum(need))
+    more = [max(0.0, (w - n) * char) for w, n in zip(wanted, longest)]
+    total = sum(more) or 1.0
+    return size, [max(1, round(n + spare * m / total)) for n, m in zip(need, more)]
 
 
 def _parts(ch):
