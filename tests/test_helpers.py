@@ -144,3 +144,14 @@ def test_bib_text_is_plain():
     from helpers.ledger import _plain
 
     assert _plain(r"Pakistan \& Gulf {Economist} 10\%") == "Pakistan & Gulf Economist 10%"
+
+
+def test_ratio_is_a_percent_of_the_whole_in_the_same_unit():
+    from helpers import ledger
+
+    led = ledger.load()
+    d = checks.ratio(led, "hs-imp-2024-pta", "hs-local-2024-pta")
+    assert d.value == pytest.approx(led.value("hs-imp-2024-pta") / led.value("hs-local-2024-pta") * 100)
+    assert d.inputs == ("hs-imp-2024-pta", "hs-local-2024-pta") and d.unit == "percent"
+    with pytest.raises(ValueError, match="different units"):
+        checks.ratio(led, "hs-local-2024-pta", "imp-bill-fy2024-pbs")

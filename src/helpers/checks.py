@@ -114,3 +114,11 @@ def change(ledger: Ledger, new_id: str, old_id: str) -> Derived:
 def for_indicators(frame: pd.DataFrame, indicators, column: str = "indicator") -> pd.DataFrame:
     """Rows of a cross-check table that concern the given indicators."""
     return frame[frame[column].isin(list(indicators))].reset_index(drop=True)
+
+
+def ratio(ledger: Ledger, part_id: str, whole_id: str) -> Derived:
+    """`part_id` as a percent of `whole_id` (same unit), e.g. an outturn as a percent of its target."""
+    part, whole = ledger.row(part_id), ledger.row(whole_id)
+    if part["unit"] != whole["unit"]:
+        raise ValueError(f"{part_id} and {whole_id} are in different units")
+    return Derived(part["value"] / whole["value"] * 100, "percent", (part_id, whole_id))

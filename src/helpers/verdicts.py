@@ -152,7 +152,7 @@ def scorecard(ledger: Ledger, as_of: date | None = None, path: Path | None = Non
 
 
 def glue_counts(ch, card: pd.DataFrame) -> dict[str, int]:
-    """Glue the scorecard's counts (card-n, card-met, card-missed, card-early, card-nodata, card-as-of) for `ch`.
+    """Glue the scorecard's counts (card-n, -met, -missed, -early, -nodata, -with-outcome, -as-of) for `ch`.
 
     Only the keys the chapter's pages reference are glued; every count traces to all targets and outcomes.
     """
@@ -161,7 +161,8 @@ def glue_counts(ch, card: pd.DataFrame) -> dict[str, int]:
     ids = list(card["target_id"]) + [i for i in card["outcome_id"] if isinstance(i, str)]
     counts = card["verdict"].value_counts()
     values = {"card-n": len(card), "card-met": int(counts.get("met", 0)), "card-missed": int(counts.get("missed", 0)),
-              "card-early": int(counts.get("too early", 0)), "card-nodata": int(counts.get("no data", 0))}
+              "card-early": int(counts.get("too early", 0)), "card-nodata": int(counts.get("no data", 0)),
+              "card-with-outcome": int(card["outcome_id"].map(lambda i: isinstance(i, str)).sum())}
     for key, n in values.items():
         if key in ch.references:
             ch.text(key, str(n), ids)
