@@ -1,6 +1,7 @@
 """The loader accepts the real ledger and stops on each kind of bad data with file:row:column."""
 from __future__ import annotations
 
+import csv
 import re
 
 import pytest
@@ -28,12 +29,13 @@ def _fails(column: str, value: str, expect: str, file: str = "observations.csv",
     ("indicator", "handsets_teleported", "unknown indicator"),
     ("unit", "thousand furlongs", "not allowed"),
     ("source", "nosuchkey_2099", "unknown source key"),
-    ("period", "2021/22", "not in the grammar"),
+    ("period", "2021/22", "does not match the pattern"),
     ("period", "FY2024-M13", "not in the grammar"),
     ("period", "2024-13", "not in the grammar"),
-    ("as_of", "yesterday", "not a valid YYYY-MM-DD"),
+    ("as_of", "yesterday", "does not match the pattern"),
+    ("as_of", "2024-02-30", "not a valid YYYY-MM-DD"),
     ("kind", "rumour", "unknown kind"),
-    ("id", "Bad Id!", "must be lower-case"),
+    ("id", "Bad Id!", "does not match the pattern"),
     ("theme", "agriculture", "unknown theme"),
     ("source", "", "required field is empty"),
     ("note", "", "required field is empty"),
@@ -45,7 +47,7 @@ def test_bad_observation_cell(ledger_copy, column, value, expect):
 def test_duplicate_id(ledger_copy):
     from helpers import ledger as L, paths
 
-    first = L._read_csv(paths.OBSERVATIONS, L.OBSERVATION_COLUMNS)[0][1]["id"]
+    first = L.read_rows("observations", paths.OBSERVATIONS)[0][1]["id"]
     _fails("id", first, "duplicate id", row=2)
 
 
@@ -82,7 +84,9 @@ def test_wrong_field_count(ledger_copy):
 @pytest.mark.parametrize("column,value,expect", [
     ("category", "gossip", "unknown category"),
     ("date", "2021-09-31", "not a valid YYYY-MM-DD"),
-    ("date", "Sept 2021", "not a valid YYYY-MM-DD"),
+    ("date", "Sept 2021", "does not match the pattern"),
+    ("as_of", "2021-02-29", "not a valid YYYY-MM-DD"),
+    ("id", "", "required field is empty"),
     ("status", "rumoured", "unknown status"),
     ("source", "nosuchkey_2099", "unknown source key"),
     ("amount", "2 bn", "not a plain number"),
@@ -170,3 +174,104 @@ def test_producers_real_ledger_names_producer():
     led = ledger.load()
     ids = list(led.select("cellular_subscribers").index[:5])
     assert led.producers(ids).startswith("Data: PTA")
+
+
+def _first_row(kind: str) -> int:
+    """Data row number (1 = first) of the first observation of `kind`."""
+    from helpers import paths
+    import csv
+
+    rows = list(csv.DictReader(open(paths.OBSERVATIONS, encoding="utf-8")))
+    return next(i for i, r in enumerate(rows, start=1) if r["kind"] == kind)
+
+
+def test_base_period_only_for_stated_change(ledger_copy):
+    _fails("base_period", "2020", "only a stated_change has a base_period", row=_first_row("level"))
+
+
+def test_unit_without_amount_in_event(ledger_copy):
+    from helpers import paths
+    import csv
+
+    rows = list(csv.DictReader(open(paths.EVENTS, encoding="utf-8")))
+    idx = next(i for i, r in enumerate(rows, start=1) if not r["amount"])
+    _fails("unit", "million units", "a unit without an amount", file="events.csv", row=idx)
+
+
+def test_event_amount_unit_unknown(ledger_copy):
+    from helpers import paths
+    import csv
+
+    rows = list(csv.DictReader(open(paths.EVENTS, encoding="utf-8")))
+    idx = next(i for i, r in enumerate(rows, start=1) if r["amount"])
+    _fails("unit", "thousand furlongs", "not a unit of any indicator", file="events.csv", row=idx)
+
+
+def test_duplicate_event_id(ledger_copy):
+    from helpers import paths
+    import csv
+
+    first = next(csv.DictReader(open(paths.EVENTS, encoding="utf-8")))["id"]
+    _fails("id", first, "duplicate id", file="events.csv", row=2)
+
+
+def test_duplicate_figure(ledger_copy):
+    """A second row repeating another's indicator, period, dimension, kind, unit and source is rejected."""
+    from helpers import paths
+
+    with open(paths.OBSERVATIONS, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    copy = list(rows[1])
+    copy[0] = copy[0] + "-again"
+    rows.append(copy)
+    with open(paths.OBSERVATIONS, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{len(rows)}:id: same figure as line 2"):
+        ledger.load()
+
+
+def test_breaks_bad_period_and_source(ledger_copy):
+    from helpers import paths
+
+    key = next(iter(ledger.load_bibliography()))
+    ind = next(iter(ledger.load_indicators()))
+    for row, column, expect in ((f"{ind},2023-13,rebase,{key}", "period", "not in the grammar"),
+                                (f"{ind},2023,rebase,nosuchkey_2099", "source", "unknown source key")):
+        text = paths.BREAKS.read_text()
+        paths.BREAKS.write_text(text + row + "\n")
+        n = sum(1 for _ in open(paths.BREAKS, encoding="utf-8"))
+        ledger._load_cached.cache_clear()
+        with pytest.raises(LedgerError, match=rf"^data/breaks.csv:{n}:{column}: .*{expect}"):
+            ledger.load()
+        paths.BREAKS.write_text(text)
+
+
+def test_duplicate_indicator(ledger_copy):
+    first = next(iter(ledger.load_indicators()))
+    _fails("indicator", first, "duplicate indicator", file="indicators.csv", row=2)
+
+
+def test_schema_is_the_package():
+    """Columns, enums and patterns come from data/datapackage.json, not from code."""
+    import json
+    from helpers import paths
+
+    package = json.loads((paths.DATA / "datapackage.json").read_text())
+    obs = next(r for r in package["resources"] if r["name"] == "observations")
+    assert ledger.columns("observations") == tuple(f["name"] for f in obs["schema"]["fields"])
+    assert ledger.KINDS == tuple(next(f for f in obs["schema"]["fields"] if f["name"] == "kind")["constraints"]["enum"])
+
+
+def test_base_period_grammar(ledger_copy):
+    _fails("base_period", "2024-13", "not in the grammar", row=_first_row("stated_change"))
+
+
+def test_header_must_match_package(ledger_copy):
+    from helpers import paths
+
+    text = paths.OBSERVATIONS.read_text(encoding="utf-8")
+    paths.OBSERVATIONS.write_text(text.replace(",origin,source,", ",source,origin,", 1), encoding="utf-8")
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=r"^data/observations.csv:1:order: header must be"):
+        ledger.load()

@@ -19,25 +19,11 @@ from pybtex.database import parse_file
 from . import paths
 from .periods import Period, parse_date, parse_period
 
-THEMES = ("mobile_manufacturing", "chromebooks_evs", "cpec_it", "telecom_infrastructure", "it_exports")
-KINDS = ("level", "stated_change", "target", "plan")
-CHANGE_UNITS = ("percent", "percentage points")
-EVENT_CATEGORIES = ("policy", "investment", "infrastructure", "manufacturing", "training")
-EVENT_STATUSES = ("announced", "under_way", "operating")
 BIB_REQUIRED = ("title", "publisher", "date", "url", "urldate")
-
-OBSERVATION_COLUMNS = ("id", "theme", "indicator", "period", "dimension", "value", "unit", "kind",
-                       "base_period", "as_of", "origin", "source", "note")
-OBSERVATION_REQUIRED = ("id", "theme", "indicator", "period", "value", "unit", "kind", "as_of",
-                        "origin", "source", "note")
-INDICATOR_COLUMNS = ("indicator", "label", "unit", "definition", "theme")
-EVENT_COLUMNS = ("id", "date", "theme", "category", "event", "actors", "amount", "unit", "status",
-                 "as_of", "origin", "source", "note")
-EVENT_REQUIRED = ("id", "date", "theme", "category", "event", "actors", "status", "as_of", "origin", "source")
-BREAK_COLUMNS = ("indicator", "period", "description", "source")
+#: A stated change is a percentage or a difference in percentage points, never a level's unit.
+CHANGE_UNITS = ("percent", "percentage points")
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 
 
 class LedgerError(ValueError):
@@ -48,27 +34,89 @@ class LedgerError(ValueError):
         super().__init__(f"{self.file}:{row}:{column}: {message}")
 
 
-def _rel(path: Path) -> str:
+def file_label(path: Path) -> str:
+    """How an error names a file: its path relative to the book's root."""
     try:
         return str(Path(path).resolve().relative_to(paths.ROOT))
     except ValueError:
         return str(path)
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a CSV as (line number, dict); the header must be exactly `columns`."""
-    name = _rel(path)
+def schema(resource: str) -> list[dict]:
+    """The fields (name, type, constraints) of one resource of data/datapackage.json, in column order."""
+    package = json.loads((paths.DATA / "datapackage.json").read_text(encoding="utf-8"))
+    for res in package["resources"]:
+        if res["name"] == resource:
+            return res["schema"]["fields"]
+    raise KeyError(f"no resource {resource!r} in data/datapackage.json")
+
+
+def columns(resource: str) -> tuple[str, ...]:
+    """The column names of a resource, as data/datapackage.json declares them."""
+    return tuple(f["name"] for f in schema(resource))
+
+
+def enum(resource: str, column: str) -> tuple[str, ...]:
+    """The allowed values of one column, as data/datapackage.json declares them."""
+    field = next((f for f in schema(resource) if f["name"] == column), None)
+    if field is None or "enum" not in field.get("constraints", {}):
+        raise KeyError(f"{resource}.{column} declares no enum in data/datapackage.json")
+    return tuple(field["constraints"]["enum"])
+
+
+def origins() -> tuple[str, ...]:
+    """The controlled vocabulary of `origin` (who produced a figure), as declared in data/datapackage.json."""
+    return enum("observations", "origin")
+
+
+THEMES = enum("observations", "theme")
+KINDS = enum("observations", "kind")
+EVENT_CATEGORIES = enum("events", "category")
+EVENT_STATUSES = enum("events", "status")
+
+
+def _number(name: str, line: int, column: str, text: str) -> float:
+    if not _NUMBER.match(text):
+        raise LedgerError(name, line, column, f"{text!r} is not a plain number (no commas, units or %)")
+    return float(text)
+
+
+def _cell(name: str, line: int, column: str, text: str, spec: dict) -> None:
+    """One cell against its field of the data package: required, enum, pattern, number type."""
+    rules = spec.get("constraints", {})
+    if not text:
+        if rules.get("required"):
+            raise LedgerError(name, line, column, "required field is empty")
+        return
+    if "enum" in rules and text not in rules["enum"]:
+        raise LedgerError(name, line, column, f"unknown {column} {text!r}; one of {tuple(rules['enum'])}")
+    if "pattern" in rules and not re.fullmatch(rules["pattern"], text):
+        raise LedgerError(name, line, column, f"{column} {text!r} does not match the pattern {rules['pattern']!r}")
+    if spec["type"] == "number":
+        _number(name, line, column, text)
+
+
+def read_rows(resource: str, path: Path) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a resource's CSV as (line number, dict), each cell checked against data/datapackage.json.
+
+    The header must be exactly the declared columns; `unique` columns may not repeat. Errors name
+    file:line:column.
+    """
+    fields = schema(resource)
+    cols = tuple(f["name"] for f in fields)
+    name = file_label(path)
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         try:
             header = next(reader)
         except StopIteration:
             raise LedgerError(name, 1, "-", "file is empty") from None
-        if tuple(header) != columns:
-            missing = [c for c in columns if c not in header]
-            extra = [c for c in header if c not in columns]
+        if tuple(header) != cols:
+            missing = [c for c in cols if c not in header]
+            extra = [c for c in header if c not in cols]
             raise LedgerError(name, 1, (missing or extra or ["order"])[0],
-                              f"header must be {','.join(columns)} (missing {missing}, unexpected {extra})")
+                              f"header must be {','.join(cols)} (missing {missing}, unexpected {extra})")
+        unique = {f["name"]: {} for f in fields if f.get("constraints", {}).get("unique")}
         rows = []
         line = reader.line_num
         for values in reader:
@@ -76,23 +124,17 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str,
             line = reader.line_num
             if not values:
                 raise LedgerError(name, start, "-", "empty line")
-            if len(values) != len(columns):
-                raise LedgerError(name, start, "-", f"has {len(values)} fields, expected {len(columns)}")
-            rows.append((start, {c: v.strip() for c, v in zip(columns, values)}))
+            if len(values) != len(cols):
+                raise LedgerError(name, start, "-", f"has {len(values)} fields, expected {len(cols)}")
+            row = {c: v.strip() for c, v in zip(cols, values)}
+            for spec in fields:
+                _cell(name, start, spec["name"], row[spec["name"]], spec)
+            for col, seen in unique.items():
+                if row[col] in seen:
+                    raise LedgerError(name, start, col, f"duplicate {col} {row[col]!r} (first on line {seen[row[col]]})")
+                seen[row[col]] = start
+            rows.append((start, row))
     return rows
-
-
-def origins(path: Path | None = None) -> tuple[str, ...]:
-    """The controlled vocabulary of `origin` (who produced a figure), as declared in data/datapackage.json."""
-    package = json.loads(Path(path or paths.DATAPACKAGE).read_text(encoding="utf-8"))
-    fields = next(r for r in package["resources"] if r["name"] == "observations")["schema"]["fields"]
-    return tuple(next(f for f in fields if f["name"] == "origin")["constraints"]["enum"])
-
-
-def _require(name: str, line: int, row: dict[str, str], required: tuple[str, ...]) -> None:
-    for col in required:
-        if not row[col]:
-            raise LedgerError(name, line, col, "required field is empty")
 
 
 def _parsed(name: str, line: int, column: str, parser, text: str):
@@ -101,24 +143,6 @@ def _parsed(name: str, line: int, column: str, parser, text: str):
         return parser(text)
     except ValueError as exc:
         raise LedgerError(name, line, column, str(exc)) from None
-
-
-def _one_of(name: str, line: int, row: dict[str, str], column: str, allowed: tuple[str, ...]) -> None:
-    if row[column] not in allowed:
-        raise LedgerError(name, line, column, f"unknown {column} {row[column]!r}; one of {allowed}")
-
-
-def _first(name: str, line: int, column: str, key: str, seen: dict[str, int]) -> None:
-    """Record `key` as seen on `line`; a LedgerError if it was seen before."""
-    if key in seen:
-        raise LedgerError(name, line, column, f"duplicate {column} {key!r} (first on line {seen[key]})")
-    seen[key] = line
-
-
-def _number(name: str, line: int, column: str, text: str) -> float:
-    if not _NUMBER.match(text):
-        raise LedgerError(name, line, column, f"{text!r} is not a plain number (no commas, units or %)")
-    return float(text)
 
 
 @dataclass(frozen=True)
@@ -164,7 +188,7 @@ def _plain(text: str) -> str:
 def load_bibliography(path: Path | None = None) -> dict[str, Source]:
     """Every entry of references.bib; each must have title, publisher, date, url and urldate."""
     path = Path(path or paths.BIBLIOGRAPHY)
-    name = _rel(path)
+    name = file_label(path)
     text = path.read_text(encoding="utf-8")
     data = parse_file(str(path), bib_format="bibtex")
     sources = {}
@@ -189,58 +213,111 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
 def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
     """The indicator vocabulary; `unit` may list several allowed units separated by '|'."""
     path = Path(path or paths.INDICATORS)
-    name = _rel(path)
     out: dict[str, Indicator] = {}
-    for line, row in _read_csv(path, INDICATOR_COLUMNS):
-        _require(name, line, row, INDICATOR_COLUMNS)
-        if row["indicator"] in out:
-            raise LedgerError(name, line, "indicator", f"duplicate indicator {row['indicator']!r}")
-        _one_of(name, line, row, "theme", THEMES)
+    for _, row in read_rows("indicators", path):
         units = tuple(u.strip() for u in row["unit"].split("|"))
         out[row["indicator"]] = Indicator(row["indicator"], row["label"], units, row["definition"], row["theme"])
     return out
 
 
+@dataclass
+class _Seen:
+    """What the cross-row checks compare a row against: the vocabularies and the rows read so far."""
+
+    indicators: dict[str, Indicator]
+    sources: dict[str, Source]
+    units: set[str] = field(default_factory=set)
+    figures: dict[tuple, int] = field(default_factory=dict)
+
+
+def known_indicator(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """The indicator is one of data/indicators.csv."""
+    if row["indicator"] not in seen.indicators:
+        raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
+
+
+def unit_allowed_for_indicator(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """A level, target or plan is in one of its indicator's units; a stated change in percent or points."""
+    if row["kind"] == "stated_change":
+        if row["unit"] not in CHANGE_UNITS:
+            raise LedgerError(name, line, "unit", f"a stated_change is in {CHANGE_UNITS}, not {row['unit']!r}")
+    elif row["unit"] not in seen.indicators[row["indicator"]].units:
+        ind = seen.indicators[row["indicator"]]
+        raise LedgerError(name, line, "unit", f"unit {row['unit']!r} not allowed for {ind.key!r}; allowed: {ind.units}")
+
+
+def base_period_only_for_stated_change(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """A stated change names the period it compares against; no other kind has a base_period."""
+    if row["kind"] == "stated_change" and not row["base_period"]:
+        raise LedgerError(name, line, "base_period", "a stated_change needs the period it compares against")
+    if row["kind"] != "stated_change" and row["base_period"]:
+        raise LedgerError(name, line, "base_period", "only a stated_change has a base_period")
+
+
+def period_in_grammar(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """period (and base_period) parse as periods of helpers.periods (e.g. no month 13)."""
+    for col in ("period", "base_period"):
+        if col in row and row[col]:
+            _parsed(name, line, col, parse_period, row[col])
+
+
+def dates_valid(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """date (events) and as_of are real calendar dates."""
+    for col in ("date", "as_of"):
+        if col in row:
+            _parsed(name, line, col, parse_date, row[col])
+
+
+def known_source(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """The source is a key of references.bib."""
+    if row["source"] not in seen.sources:
+        raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
+
+
+def duplicate_figure(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """One source states one figure once: no two rows share indicator, period, dimension, kind, unit, source, base."""
+    figure = ("figure", row["indicator"], row["period"], row["dimension"], row["kind"], row["source"],
+              row["base_period"], row["unit"])
+    if figure in seen.figures:
+        raise LedgerError(name, line, "id", f"same figure as line {seen.figures[figure]} (indicator, period, "
+                                            "dimension, kind, unit, source): record it once")
+    seen.figures[figure] = line
+
+
+def amount_has_unit(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """An event's amount has a unit that some indicator uses; a unit never stands without an amount."""
+    if row["amount"] and row["unit"] not in seen.units:
+        raise LedgerError(name, line, "unit", f"unit {row['unit']!r} is not a unit of any indicator")
+    if row["unit"] and not row["amount"]:
+        raise LedgerError(name, line, "unit", "a unit without an amount")
+
+
+#: The cross-row checks each loader runs on every row after the per-cell checks of data/datapackage.json.
+CHECKS = {
+    "observations": (known_indicator, unit_allowed_for_indicator, base_period_only_for_stated_change,
+                     period_in_grammar, dates_valid, known_source, duplicate_figure),
+    "events": (dates_valid, amount_has_unit, known_source),
+    "breaks": (known_indicator, period_in_grammar, known_source),
+}
+
+
+def _checked(resource: str, path: Path, seen: _Seen) -> list[tuple[int, dict[str, str]]]:
+    name = file_label(path)
+    rows = read_rows(resource, path)
+    for line, row in rows:
+        for check in CHECKS[resource]:
+            check(name, line, row, seen)
+    return rows
+
+
 def load_observations(indicators: dict[str, Indicator], sources: dict[str, Source],
                       path: Path | None = None) -> pd.DataFrame:
     """Validated observations as a DataFrame, in file order, with parsed period columns."""
-    path = Path(path or paths.OBSERVATIONS)
-    name = _rel(path)
-    records, seen, figures, allowed = [], {}, {}, origins()
-    for line, row in _read_csv(path, OBSERVATION_COLUMNS):
-        _require(name, line, row, OBSERVATION_REQUIRED)
-        if not _ID.match(row["id"]):
-            raise LedgerError(name, line, "id", f"id {row['id']!r} must be lower-case letters, digits, '-', '_' or '.'")
-        _first(name, line, "id", row["id"], seen)
-        _one_of(name, line, row, "theme", THEMES)
-        ind = indicators.get(row["indicator"])
-        if ind is None:
-            raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
-        _one_of(name, line, row, "kind", KINDS)
-        _one_of(name, line, row, "origin", allowed)
-        value = _number(name, line, "value", row["value"])
-        if row["kind"] == "stated_change":
-            if row["unit"] not in CHANGE_UNITS:
-                raise LedgerError(name, line, "unit", f"a stated_change is in {CHANGE_UNITS}, not {row['unit']!r}")
-            if not row["base_period"]:
-                raise LedgerError(name, line, "base_period", "a stated_change needs the period it compares against")
-        else:
-            if row["unit"] not in ind.units:
-                raise LedgerError(name, line, "unit", f"unit {row['unit']!r} not allowed for {ind.key!r}; allowed: {ind.units}")
-            if row["base_period"]:
-                raise LedgerError(name, line, "base_period", "only a stated_change has a base_period")
-        period = _parsed(name, line, "period", parse_period, row["period"])
-        base = _parsed(name, line, "base_period", parse_period, row["base_period"]) if row["base_period"] else None
-        _parsed(name, line, "as_of", parse_date, row["as_of"])
-        if row["source"] not in sources:
-            raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
-        figure = (row["indicator"], row["period"], row["dimension"], row["kind"], row["source"], row["base_period"],
-                  row["unit"])
-        if figure in figures:
-            raise LedgerError(name, line, "id", f"same figure as line {figures[figure]} (indicator, period, "
-                                                "dimension, kind, unit, source): record it once")
-        figures[figure] = line
-        records.append({**row, "value": value, "line": line, "period_obj": period, "base_obj": base,
+    records = []
+    for line, row in _checked("observations", Path(path or paths.OBSERVATIONS), _Seen(indicators, sources)):
+        period = parse_period(row["period"])
+        base = parse_period(row["base_period"]) if row["base_period"] else None
+        records.append({**row, "value": float(row["value"]), "line": line, "period_obj": period, "base_obj": base,
                         "period_end": pd.Timestamp(period.end), "basis": period.basis,
                         "period_label": period.label})
     frame = pd.DataFrame.from_records(records)
@@ -250,28 +327,10 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
 
 def load_events(sources: dict[str, Source], units: set[str], path: Path | None = None) -> pd.DataFrame:
     """Validated events (the dated timeline), sorted by date then id."""
-    path = Path(path or paths.EVENTS)
-    name = _rel(path)
-    records, seen, allowed = [], {}, origins()
-    for line, row in _read_csv(path, EVENT_COLUMNS):
-        _require(name, line, row, EVENT_REQUIRED)
-        _first(name, line, "id", row["id"], seen)
-        when = _parsed(name, line, "date", parse_date, row["date"])
-        _parsed(name, line, "as_of", parse_date, row["as_of"])
-        _one_of(name, line, row, "theme", THEMES)
-        _one_of(name, line, row, "category", EVENT_CATEGORIES)
-        _one_of(name, line, row, "status", EVENT_STATUSES)
-        _one_of(name, line, row, "origin", allowed)
-        amount = None
-        if row["amount"]:
-            amount = _number(name, line, "amount", row["amount"])
-            if row["unit"] not in units:
-                raise LedgerError(name, line, "unit", f"unit {row['unit']!r} is not a unit of any indicator")
-        elif row["unit"]:
-            raise LedgerError(name, line, "unit", "a unit without an amount")
-        if row["source"] not in sources:
-            raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
-        records.append({**row, "amount": amount, "line": line, "when": pd.Timestamp(when),
+    records = []
+    for line, row in _checked("events", Path(path or paths.EVENTS), _Seen({}, sources, units)):
+        records.append({**row, "amount": float(row["amount"]) if row["amount"] else None, "line": line,
+                        "when": pd.Timestamp(parse_date(row["date"])),
                         "precision": {4: "year", 7: "month"}.get(len(row["date"]), "day")})
     frame = pd.DataFrame.from_records(records)
     frame = frame.sort_values(["when", "id"])
@@ -281,18 +340,8 @@ def load_events(sources: dict[str, Source], units: set[str], path: Path | None =
 
 def load_breaks(indicators: dict[str, Indicator], sources: dict[str, Source], path: Path | None = None) -> pd.DataFrame:
     """Series breaks: from `period` on, an indicator is not comparable with its earlier values."""
-    path = Path(path or paths.BREAKS)
-    name = _rel(path)
-    records = []
-    for line, row in _read_csv(path, BREAK_COLUMNS):
-        _require(name, line, row, BREAK_COLUMNS)
-        if row["indicator"] not in indicators:
-            raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
-        _parsed(name, line, "period", parse_period, row["period"])
-        if row["source"] not in sources:
-            raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
-        records.append({**row, "line": line})
-    return pd.DataFrame(records, columns=[*BREAK_COLUMNS, "line"])
+    rows = _checked("breaks", Path(path or paths.BREAKS), _Seen(indicators, sources))
+    return pd.DataFrame([{**row, "line": line} for line, row in rows], columns=[*columns("breaks"), "line"])
 
 
 #: Full names under which producers publish their own pages: such a source is not "reported by" anyone.
@@ -337,7 +386,7 @@ class Ledger:
     indicators: dict[str, Indicator]
     events: pd.DataFrame
     sources: dict[str, Source]
-    breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*BREAK_COLUMNS, "line"]))
+    breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*columns("breaks"), "line"]))
 
     def breaks_for(self, indicator: str) -> dict[str, str]:
         """{period: description} of the recorded breaks in one indicator's series."""
@@ -413,6 +462,7 @@ def _load_cached(root: str, stamp: tuple) -> Ledger:
 
 def load() -> Ledger:
     """Load and validate the whole ledger (cached while the files are unchanged)."""
-    files = (paths.BIBLIOGRAPHY, paths.INDICATORS, paths.OBSERVATIONS, paths.EVENTS, paths.BREAKS)
+    files = (paths.BIBLIOGRAPHY, paths.INDICATORS, paths.OBSERVATIONS, paths.EVENTS, paths.BREAKS,
+             paths.DATA / "datapackage.json")
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _load_cached(str(paths.ROOT), stamp)

@@ -14,17 +14,16 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .ledger import Ledger, LedgerError, _first, _one_of, _read_csv, _rel, _require
+from .ledger import Ledger, LedgerError, columns, enum, file_label, read_rows
 from .periods import parse_date
 
 VERDICTS = ("met", "missed", "too early", "no data")
-DIRECTIONS = ("at_least", "at_most")
+DIRECTIONS = enum("scorecard", "direction")
 #: `due`: only outcomes whose period ends by the target's due date count; `none`: the latest outcome
 #: counts even if it comes later (for stocks that only grow, where a later shortfall proves a miss).
-CUTOFFS = ("due", "none")
+CUTOFFS = enum("scorecard", "cutoff")
+#: Kinds of observation a scorecard row may judge.
 TARGET_KINDS = ("target", "plan")
-SCORECARD_COLUMNS = ("target_id", "outcome_ids", "direction", "cutoff", "setter", "promise", "note")
-SCORECARD_REQUIRED = ("target_id", "direction", "cutoff", "setter", "promise")
 
 
 @dataclass(frozen=True)
@@ -101,19 +100,15 @@ def _scorecard_path(path: Path | None) -> Path:
 def load_scorecard(ledger: Ledger, path: Path | None = None) -> pd.DataFrame:
     """The validated scorecard links (outcome_ids split on ';'), in file order, with their line numbers."""
     path = _scorecard_path(path)
-    name = _rel(path)
-    records, seen = [], {}
-    for line, row in _read_csv(path, SCORECARD_COLUMNS):
-        _require(name, line, row, SCORECARD_REQUIRED)
+    name = file_label(path)
+    records = []
+    for line, row in read_rows("scorecard", path):
         tid = row["target_id"]
-        _first(name, line, "target_id", tid, seen)
         if tid not in ledger.observations.index:
             raise LedgerError(name, line, "target_id", f"no ledger row with id {tid!r} in data/observations.csv")
         target = ledger.row(tid)
         if target["kind"] not in TARGET_KINDS:
             raise LedgerError(name, line, "target_id", f"{tid!r} is a {target['kind']!r} row, not a target or plan")
-        _one_of(name, line, row, "direction", DIRECTIONS)
-        _one_of(name, line, row, "cutoff", CUTOFFS)
         outcomes = [o.strip() for o in row["outcome_ids"].split(";") if o.strip()]
         for oid in outcomes:
             if oid not in ledger.observations.index:
@@ -125,7 +120,7 @@ def load_scorecard(ledger: Ledger, path: Path | None = None) -> pd.DataFrame:
                 raise LedgerError(name, line, "outcome_ids", f"unit mismatch: target {tid!r} is in "
                                   f"{target['unit']!r}, outcome {oid!r} in {out['unit']!r}")
         records.append({**row, "outcome_ids": tuple(outcomes), "line": line})
-    return pd.DataFrame(records, columns=[*SCORECARD_COLUMNS, "line"])
+    return pd.DataFrame(records, columns=[*columns("scorecard"), "line"])
 
 
 def scorecard(ledger: Ledger, as_of: date | None = None, path: Path | None = None) -> pd.DataFrame:
