@@ -71,9 +71,23 @@ def test_conflicts_found_only_when_values_differ():
 def test_markdown_table_escapes_and_cites():
     frame = pd.DataFrame({"name": ["a|b"], "value": [1234.5], "source": ["k1;k2"]})
     text = tables.markdown_table(frame, cite="source")
-    assert text.splitlines()[0] == "| name | value | source |"
+    lines = text.splitlines()
+    assert lines[0] == "```{table}" and lines[-1] == "```"
+    widths = [int(w) for w in lines[1].removeprefix(":widths: ").split()]
+    assert sum(widths) == pytest.approx(tables.TEXT_WIDTH_PT, abs=3), "the columns fill the printed text block"
+    assert widths[2] > widths[0], "the source column (two citations as rendered) is wider than the name column"
+    assert lines[3] == "| name | value | source |"
     assert "a\\|b" in text and "1,234.5" in text and "{cite:p}`k1`, {cite:p}`k2`" in text
-    assert text.splitlines()[1] == "| :--- | ---: | :--- |"
+    assert lines[4] == "| :--- | ---: | :--- |"
+
+
+def test_wide_tables_are_set_smaller_in_print():
+    wide = pd.DataFrame({f"column{i}": ["averyveryverylongword"] for i in range(6)})
+    text = tables.markdown_table(wide)
+    assert text.startswith("```{raw} latex\n\\begingroup\\") and text.rstrip().endswith("\\endgroup\n```")
+    size, widths = tables._latex_layout([21] * 6, [21] * 6)
+    assert size != "normalsize" and all(w >= 21 * 3.3 for w in widths)
+    assert tables._latex_layout([5, 5], [5, 30])[1][1] > tables._latex_layout([5, 5], [5, 30])[1][0]
 
 
 def test_record_and_audit(tmp_path, monkeypatch):

@@ -117,3 +117,56 @@ def test_break_with_unknown_indicator(ledger_copy):
     ledger._load_cached.cache_clear()
     with pytest.raises(LedgerError, match=rf"^data/breaks.csv:{n}:indicator: unknown indicator"):
         ledger.load()
+
+
+@pytest.mark.parametrize("file", ["observations.csv", "events.csv"])
+@pytest.mark.parametrize("value,expect", [("", "required field is empty"), ("Some Blogger", "unknown origin")])
+def test_bad_origin(ledger_copy, file, value, expect):
+    _fails("origin", value, expect, file=file)
+
+
+def test_every_origin_is_declared():
+    led = ledger.load()
+    allowed = set(ledger.origins())
+    assert set(led.observations["origin"]) | set(led.events["origin"]) <= allowed
+
+
+def _tiny_ledger(rows: list[tuple[str, str, str]]) -> ledger.Ledger:
+    """A ledger of observations (id, origin, source key), each source published by the key's title-cased name."""
+    import pandas as pd
+
+    obs = pd.DataFrame([{"id": i, "origin": o, "source": s} for i, o, s in rows]).set_index("id", drop=False)
+    sources = {s: ledger.Source(s, "t", pub, "2025", "https://x", "2025") for s, pub in
+               {"dawn1": "Dawn", "dawn2": "Dawn", "br": "Business Recorder", "prof": "Profit / Pakistan Today",
+                "pta": "Pakistan Telecommunication Authority"}.items()}
+    events = pd.DataFrame(columns=["id", "origin", "source"])
+    return ledger.Ledger(obs, {}, events, sources)
+
+
+def test_producers_origin_first_outlets_reported_by():
+    led = _tiny_ledger([("a", "PTA", "dawn1"), ("b", "SBP", "br"), ("c", "PTA", "dawn2")])
+    assert led.producers(["a", "b", "c"]) == "Data: PTA; SBP (reported by Dawn, Business Recorder)"
+
+
+def test_producers_outlet_own_estimate_not_repeated():
+    led = _tiny_ledger([("a", "Profit", "prof"), ("b", "PTA", "pta")])
+    assert led.producers(["a", "b"]) == "Data: Profit; PTA"
+    assert led.producers(["a"]) == "Data: Profit"
+
+
+def test_producers_shortened_to_fit():
+    led = _tiny_ledger([(f"r{i}", f"Company number {i}", "dawn1") for i in range(30)])
+    line = led.producers([f"r{i}" for i in range(30)], max_chars=120)
+    assert len(line) <= 120 and line.startswith("Data: Company number 0; Company number 1")
+    assert re.search(r"and \d+ more \(reported by Dawn\)$", line), line
+
+
+def test_producers_unknown_id():
+    with pytest.raises(KeyError, match="nosuch"):
+        _tiny_ledger([("a", "PTA", "dawn1")]).producers(["nosuch"])
+
+
+def test_producers_real_ledger_names_producer():
+    led = ledger.load()
+    ids = list(led.select("cellular_subscribers").index[:5])
+    assert led.producers(ids).startswith("Data: PTA")

@@ -1,30 +1,113 @@
-"""What every chapter notebook calls first and last: load the ledger, set the chart theme, list sources."""
+"""What every chapter notebook calls first and last: `ch = chapter.begin(name)` ... `ch.finish()`.
+
+`begin` loads and validates the ledger, sets the chart theme and glues every ledger value the book's
+pages reference from this notebook. Values computed in the notebook are declared with literal keys
+(`ch.derived("share-local-2024", ...)`); `finish` fails if a referenced key was never glued or a glued
+key is referenced nowhere, then writes the chapter's audit record.
+"""
 from __future__ import annotations
 
+import math
+
 import pandas as pd
-from IPython.display import Markdown
 
-from . import cite, ledger, plots
-from .tables import markdown_table
+from . import glue, ledger, plots
+from .fmt import date_label, with_unit
+from .record import Record
+from .values import Derived
 
 
+class Chapter:
+    """One chapter's ledger, audit record and glued values."""
+
+    def __init__(self, name: str, led: ledger.Ledger) -> None:
+        self.name, self.ledger, self.record = name, led, Record(name)
+        self.references = glue.referenced(name)
+        self.glued: dict[str, str] = {}
+
+    def _paste(self, key: str, text: str, inputs=()) -> str:
+        if key in self.glued:
+            raise ValueError(f"{self.name}: glue key {key!r} is glued twice")
+        glue.paste(key, text)
+        self.glued[key] = text
+        self.record.record(list(inputs), key)
+        return text
+
+    def auto_glue(self) -> list[str]:
+        """Glue each referenced key that names a ledger row, its period, or an event; return the others."""
+        obs, events = self.ledger.observations, self.ledger.events
+        rest = []
+        for key in self.references:
+            base = key.removesuffix("-period")
+            if key in obs.index:
+                r = obs.loc[key]
+                self._paste(key, with_unit(float(r["value"]), r["unit"]), [key])
+            elif key.endswith("-period") and base in obs.index:
+                self._paste(key, obs.loc[base, "period_obj"].label, [base])
+            elif key in events.index:
+                self._paste(key, date_label(str(events.loc[key, "date"])), [key])
+            else:
+                rest.append(key)
+        return rest
+
+    def derived(self, key: str, value: Derived, decimals: int = 1) -> str:
+        """Glue a value computed from ledger rows under a literal `key`; its inputs go to the audit."""
+        if not math.isfinite(value.value):
+            raise ValueError(f"derived value {key!r} is not finite: {value.value}")
+        self.record.derived(key, value.inputs)
+        return self._paste(key, with_unit(value.value, value.unit, decimals), value.inputs)
+
+    def rounded(self, key: str, obs_id: str, decimals: int) -> str:
+        """Glue one ledger value rounded for reading (e.g. 24.657 -> '24.7 million units') under `key`."""
+        r = self.ledger.row(obs_id)
+        return self._paste(key, with_unit(float(r["value"]), r["unit"], decimals), [obs_id])
+
+    def text(self, key: str, text: str, inputs=()) -> str:
+        """Glue a short text built from ledger values (a list of names, a year) under `key`."""
+        return self._paste(key, text, inputs)
+
+    def unresolved(self) -> tuple[list[str], list[str]]:
+        """(referenced keys nothing glued, glued keys nothing references)."""
+        refs = set(self.references)
+        return sorted(refs - set(self.glued)), sorted(set(self.glued) - refs)
+
+    def finish(self) -> None:
+        """Fail on glue keys that are missing or unused; write the audit record."""
+        missing, unused = self.unresolved()
+        if missing or unused:
+            raise KeyError(f"{self.name}: referenced but not glued: {missing}; glued but not referenced: {unused}")
+        self.record.write()
+
+
+def begin(name: str) -> Chapter:
+    """Load and validate the ledger, set the chart theme and glue every ledger key the pages reference."""
+    plots.set_theme()
+    pd.set_option("display.width", 120)
+    ch = Chapter(name, ledger.load())
+    ch.auto_glue()
+    return ch
+
+
+# Legacy entry points, used until every notebook has moved to `begin` (then removed).
 def start(name: str) -> ledger.Ledger:
-    """Load and validate the ledger, set the book's chart theme and start the chapter's record."""
+    """Legacy: load the ledger and start the module-level record of helpers.cite."""
+    from . import cite
+
     cite.start_chapter(name)
     plots.set_theme()
     pd.set_option("display.width", 120)
     return ledger.load()
 
 
-def figures_used(led: ledger.Ledger) -> pd.DataFrame:
-    """Every ledger row (observation or event) this chapter has shown so far, in id order."""
-    rows = [led.entry(i) for i in sorted(cite.used())]
-    return pd.DataFrame(rows, columns=["id", "value", "unit", "period", "kind", "source"])
+def finish(led: ledger.Ledger):
+    """Legacy: the closing table of every ledger row the chapter showed, and the chapter's audit record."""
+    from IPython.display import Markdown
 
+    from . import cite
+    from .tables import markdown_table
 
-def finish(led: ledger.Ledger) -> Markdown:
-    """The closing table of every ledger row the chapter showed, and the chapter's audit record."""
     cite.write_audit()
-    used = figures_used(led)
+    rows = [led.entry(i) for i in sorted(cite.used())]
+    used = pd.DataFrame(rows, columns=["id", "value", "unit", "period", "kind", "source"])
     return Markdown(f"{len(used)} ledger rows are shown in this chapter; the figure audit appendix lists "
                     "each with its full source.\n\n" + markdown_table(used, cite="source"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .ledger import Ledger
+from .values import Derived
 
 #: A stated change "agrees" when the recomputed change is within this many percentage points:
 #: sources round their levels and their percentages, so exact equality is not expected.
@@ -92,10 +93,8 @@ def coverage(ledger: Ledger, first_year: int = 2016, last_year: int | None = Non
     return table.reindex(columns=columns, fill_value=0).astype(int)
 
 
-def share(ledger: Ledger, part_id: str, other_ids: list[str]) -> "Derived":
+def share(ledger: Ledger, part_id: str, other_ids: list[str]) -> Derived:
     """part / (part + others) in percent, e.g. local assembly / (local + imports); inputs recorded."""
-    from .cite import Derived
-
     part = ledger.value(part_id)
     total = part + sum(ledger.value(i) for i in other_ids)
     units = {ledger.row(i)["unit"] for i in [part_id, *other_ids]}
@@ -104,10 +103,8 @@ def share(ledger: Ledger, part_id: str, other_ids: list[str]) -> "Derived":
     return Derived(part / total * 100, "percent", (part_id, *other_ids))
 
 
-def change(ledger: Ledger, new_id: str, old_id: str) -> "Derived":
+def change(ledger: Ledger, new_id: str, old_id: str) -> Derived:
     """Percentage change from `old_id` to `new_id` (same unit), inputs recorded."""
-    from .cite import Derived
-
     new, old = ledger.row(new_id), ledger.row(old_id)
     if new["unit"] != old["unit"]:
         raise ValueError(f"{new_id} and {old_id} are in different units")

@@ -1,14 +1,14 @@
-"""Put ledger values into prose (myst-nb glue) and keep a record of every value a chapter shows."""
+"""Legacy glue and record functions for notebooks not yet moved to `chapter.begin` (removed once all have)."""
 from __future__ import annotations
 
 import json
 import math
 import re
-from dataclasses import dataclass
 
 from . import paths
 from .ledger import Ledger
-from .periods import parse_period
+from .fmt import date_label, number, with_unit  # noqa: F401 (re-exported for legacy notebooks)
+from .values import Derived  # noqa: F401
 
 _USED: dict[str, list[str]] = {}   # ledger id -> where it was shown (glue key, table, chart)
 _CHAPTER: list[str] = [""]
@@ -48,32 +48,6 @@ def used() -> dict[str, list[str]]:
     return {k: list(v) for k, v in _USED.items()}
 
 
-def number(value: float, decimals: int | None = None) -> str:
-    """A number as a reader writes it: thousands separators, no trailing zeros."""
-    if decimals is not None:
-        text = f"{value:,.{decimals}f}"
-    elif float(value).is_integer():
-        text = f"{int(value):,}"
-    else:
-        text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return "-" + text[1:] if text.startswith("-") else text
-
-
-def with_unit(value: float, unit: str, decimals: int | None = None) -> str:
-    """Value and unit in reading order: 'USD 2,590 million', '24.66 million units', '94 percent'."""
-    n = number(value, decimals)
-    if unit.startswith(("USD ", "PKR ")):
-        cur, _, rest = unit.partition(" ")
-        return f"{cur} {n} {rest}".strip()
-    if unit == "USD":
-        return f"USD {n}"
-    if unit == "percent":
-        return f"{n}%"
-    if unit == "percentage points":
-        return f"{n} percentage points"
-    return f"{n} {unit}"
-
-
 def _glue(key: str, text: str) -> None:
     from myst_nb import glue
 
@@ -99,26 +73,11 @@ def glue_event(ledger: Ledger, event_id: str, key: str | None = None) -> str:
     return text
 
 
-def date_label(text: str) -> str:
-    """An event date as a reader writes it: '2020-06-02' -> '2 Jun 2020'; '2022-02' -> 'Feb 2022'; '2019' -> '2019'."""
-    period = parse_period(text)
-    return period.label if period.kind in ("day", "month") else text
-
-
 def glue_period(ledger: Ledger, obs_id: str) -> str:
     """Glue the reader's label of a row's period under '<id>-period'."""
     text = ledger.period(obs_id).label
     _glue(f"{obs_id}-period", text)
     return text
-
-
-@dataclass
-class Derived:
-    """A value computed from ledger rows, with the ids it comes from."""
-
-    value: float
-    unit: str
-    inputs: tuple[str, ...]
 
 
 def glue_derived(key: str, derived: Derived, decimals: int = 1) -> str:

@@ -6,7 +6,9 @@ names the file, the row (the line number in the file) and the column.
 from __future__ import annotations
 
 import csv
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +27,13 @@ EVENT_STATUSES = ("announced", "under_way", "operating")
 BIB_REQUIRED = ("title", "publisher", "date", "url", "urldate")
 
 OBSERVATION_COLUMNS = ("id", "theme", "indicator", "period", "dimension", "value", "unit", "kind",
-                       "base_period", "as_of", "source", "note")
+                       "base_period", "as_of", "origin", "source", "note")
 OBSERVATION_REQUIRED = ("id", "theme", "indicator", "period", "value", "unit", "kind", "as_of",
-                        "source", "note")
+                        "origin", "source", "note")
 INDICATOR_COLUMNS = ("indicator", "label", "unit", "definition", "theme")
 EVENT_COLUMNS = ("id", "date", "theme", "category", "event", "actors", "amount", "unit", "status",
-                 "as_of", "source", "note")
-EVENT_REQUIRED = ("id", "date", "theme", "category", "event", "actors", "status", "as_of", "source")
+                 "as_of", "origin", "source", "note")
+EVENT_REQUIRED = ("id", "date", "theme", "category", "event", "actors", "status", "as_of", "origin", "source")
 BREAK_COLUMNS = ("indicator", "period", "description", "source")
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
@@ -78,6 +80,13 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str,
                 raise LedgerError(name, start, "-", f"has {len(values)} fields, expected {len(columns)}")
             rows.append((start, {c: v.strip() for c, v in zip(columns, values)}))
     return rows
+
+
+def origins(path: Path | None = None) -> tuple[str, ...]:
+    """The controlled vocabulary of `origin` (who produced a figure), as declared in data/datapackage.json."""
+    package = json.loads(Path(path or paths.DATAPACKAGE).read_text(encoding="utf-8"))
+    fields = next(r for r in package["resources"] if r["name"] == "observations")["schema"]["fields"]
+    return tuple(next(f for f in fields if f["name"] == "origin")["constraints"]["enum"])
 
 
 def _require(name: str, line: int, row: dict[str, str], required: tuple[str, ...]) -> None:
@@ -197,7 +206,7 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
     """Validated observations as a DataFrame, in file order, with parsed period columns."""
     path = Path(path or paths.OBSERVATIONS)
     name = _rel(path)
-    records, seen, figures = [], {}, {}
+    records, seen, figures, allowed = [], {}, {}, origins()
     for line, row in _read_csv(path, OBSERVATION_COLUMNS):
         _require(name, line, row, OBSERVATION_REQUIRED)
         if not _ID.match(row["id"]):
@@ -208,6 +217,7 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
         if ind is None:
             raise LedgerError(name, line, "indicator", f"unknown indicator {row['indicator']!r} (not in data/indicators.csv)")
         _one_of(name, line, row, "kind", KINDS)
+        _one_of(name, line, row, "origin", allowed)
         value = _number(name, line, "value", row["value"])
         if row["kind"] == "stated_change":
             if row["unit"] not in CHANGE_UNITS:
@@ -242,7 +252,7 @@ def load_events(sources: dict[str, Source], units: set[str], path: Path | None =
     """Validated events (the dated timeline), sorted by date then id."""
     path = Path(path or paths.EVENTS)
     name = _rel(path)
-    records, seen = [], {}
+    records, seen, allowed = [], {}, origins()
     for line, row in _read_csv(path, EVENT_COLUMNS):
         _require(name, line, row, EVENT_REQUIRED)
         _first(name, line, "id", row["id"], seen)
@@ -251,6 +261,7 @@ def load_events(sources: dict[str, Source], units: set[str], path: Path | None =
         _one_of(name, line, row, "theme", THEMES)
         _one_of(name, line, row, "category", EVENT_CATEGORIES)
         _one_of(name, line, row, "status", EVENT_STATUSES)
+        _one_of(name, line, row, "origin", allowed)
         amount = None
         if row["amount"]:
             amount = _number(name, line, "amount", row["amount"])
@@ -282,6 +293,40 @@ def load_breaks(indicators: dict[str, Indicator], sources: dict[str, Source], pa
             raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
         records.append({**row, "line": line})
     return pd.DataFrame(records, columns=[*BREAK_COLUMNS, "line"])
+
+
+#: Full names under which producers publish their own pages: such a source is not "reported by" anyone.
+PRODUCER_PUBLISHERS = {"PTA": "Pakistan Telecommunication Authority", "PBS": "Pakistan Bureau of Statistics",
+                       "SBP": "State Bank of Pakistan", "CPEC Authority": "cpec.gov.pk"}
+
+#: About two printed lines of a chart's source line.
+PRODUCERS_MAX_CHARS = 180
+
+
+def outlet(publisher: str) -> str:
+    """A publisher's short name for a credit line: 'Profit / Pakistan Today' -> 'Profit', 'X (Twitter)' -> 'X'."""
+    return re.split(r"\s+[(/]|\s*;", publisher, maxsplit=1)[0].strip()
+
+
+def _names(names: list[str], keep: int) -> str:
+    shown = ", ".join(names[:keep]) if keep else ""
+    rest = len(names) - keep
+    return shown if rest <= 0 else (f"{shown} and {rest} more" if shown else f"{rest} outlet{'s' * (rest > 1)}")
+
+
+def _credit_line(producers: list[str], outlets: list[str], max_chars: int) -> str:
+    """'Data: A; B (reported by C, D)', shortened to fit `max_chars`: outlets down to one, then producers, then the last outlet."""
+    def line(p: int, o: int) -> str:
+        head = "; ".join(producers[:p]) + (f" and {len(producers) - p} more" if p < len(producers) else "")
+        tail = f" (reported by {_names(outlets, o)})" if outlets else ""
+        return f"Data: {head}{tail}"
+    p, o = len(producers), len(outlets)
+    while len(line(p, o)) > max_chars and (o > 0 or p > 1):
+        if o > 1 or (o == 1 and p == 1):
+            o -= 1
+        else:
+            p -= 1
+    return line(p, o)
 
 
 @dataclass
@@ -335,6 +380,25 @@ class Ledger:
 
     def period(self, obs_id: str) -> Period:
         return self.row(obs_id)["period_obj"]
+
+    def producers(self, ids, max_chars: int = PRODUCERS_MAX_CHARS) -> str:
+        """Credit line for observations or events: 'Data: PTA; SBP (reported by Dawn, Business Recorder)'.
+
+        Producers (the `origin` column) come first, most-cited first; outlets that only relayed the
+        figures follow as "reported by". Names past `max_chars` (about two lines) become "and N more".
+        """
+        made, told = Counter(), Counter()
+        for item in ids:
+            frame = self.observations if item in self.observations.index else self.events
+            if item not in frame.index:
+                raise KeyError(f"{item!r} is neither an observation nor an event in the ledger")
+            origin, publisher = frame.loc[item, "origin"], self.sources[frame.loc[item, "source"]].publisher
+            made[origin] += 1
+            if PRODUCER_PUBLISHERS.get(origin, origin) not in publisher:
+                told[outlet(publisher)] += 1
+        producers = [name for name, _ in made.most_common()]
+        outlets = [name for name, _ in told.most_common() if name not in made]
+        return _credit_line(producers, outlets, max_chars)
 
 
 @lru_cache(maxsize=4)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import changes, execute, paths
+from . import appendix, changes, execute, paths
 from .archive import archive_url
-from .cite import number
+from .fmt import number
 from .ledger import load
 from .tables import markdown_table
 
@@ -95,6 +95,7 @@ def mirror() -> None:
     for nb in execute.notebooks():
         wanted.add(SITE / "chapters" / nb.name)
     wanted.add(SITE / "chapters" / "figure_audit.md")
+    wanted.add(SITE / "chapters" / "data_behind.md")
     wanted.add(SITE / "chapters" / "changes.md")
     for folder in ("chapters", "_ext"):
         for f in list((SITE / folder).glob("*")):
@@ -179,6 +180,8 @@ def build(builder: str) -> int:
     mirror()
     execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
+    titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
+    _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
     _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
     digest = site_digest(builder)
     stamp = paths.BUILD / f".{builder}.stamp"

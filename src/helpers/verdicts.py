@@ -149,3 +149,22 @@ def scorecard(ledger: Ledger, as_of: date | None = None, path: Path | None = Non
     return pd.DataFrame(rows, columns=["target_id", "theme", "promise", "setter", "set", "due", "direction",
                                        "target", "unit", "target_source", "outcome_id", "outcome",
                                        "outcome_period", "outcome_source", "verdict", "note"])
+
+
+def glue_counts(ch, card: pd.DataFrame) -> dict[str, int]:
+    """Glue the scorecard's counts (card-n, card-met, card-missed, card-early, card-nodata, card-as-of) for `ch`.
+
+    Only the keys the chapter's pages reference are glued; every count traces to all targets and outcomes.
+    """
+    from .fmt import date_label
+
+    ids = list(card["target_id"]) + [i for i in card["outcome_id"] if isinstance(i, str)]
+    counts = card["verdict"].value_counts()
+    values = {"card-n": len(card), "card-met": int(counts.get("met", 0)), "card-missed": int(counts.get("missed", 0)),
+              "card-early": int(counts.get("too early", 0)), "card-nodata": int(counts.get("no data", 0))}
+    for key, n in values.items():
+        if key in ch.references:
+            ch.text(key, str(n), ids)
+    if "card-as-of" in ch.references:
+        ch.text("card-as-of", date_label(ledger_as_of(ch.ledger).isoformat()), ids)
+    return values

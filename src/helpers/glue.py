@@ -1,0 +1,71 @@
+"""Glue exactly the values the book's pages paste: every `{glue}` key a page references, nothing else.
+
+A key is a ledger id (the value with its unit), `<id>-period` (the reader's label of its period), an event
+id (its date), or a derived value that the chapter declares in code with a literal key.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from . import paths
+
+#: `{glue}`key``, `{glue:text}`nb.ipynb::key``, `{glue:md}`key:myst``, and ```{glue:figure} key``` fences.
+_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+_FENCE = re.compile(r"^(?:```|:::)\{glue(?::[a-z]+)?\}\s+(\S+)", re.M)
+
+
+class Value:
+    """A glued string: renders without quotes in `{glue}` roles, in this page and in others."""
+
+    def __init__(self, text: str, key: str = "") -> None:
+        self.text, self.key = text, key
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain
+        p.text(self.text)
+
+    def _repr_markdown_(self) -> str:
+        return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", self.text)
+
+
+def _markdown_of(page: Path) -> str:
+    if page.suffix == ".md":
+        return page.read_text(encoding="utf-8")
+    cells = json.loads(page.read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def _keys(text: str) -> list[str]:
+    return [k.strip() for k in _ROLE.findall(text) + _FENCE.findall(text)]
+
+
+def referenced(stem: str, chapters: Path | None = None) -> list[str]:
+    """Keys the book pastes from notebook `stem`: its own markdown, plus `stem.ipynb::key` on other pages."""
+    folder = chapters or paths.CHAPTERS
+    out: dict[str, None] = {}
+    for page in sorted(folder.glob("*")):
+        if page.suffix not in (".md", ".ipynb"):
+            continue
+        for key in _keys(_markdown_of(page)):
+            key = key.removesuffix(":myst")
+            if "::" in key:
+                nb, _, key = key.partition("::")
+                if Path(nb).stem != stem:
+                    continue
+            elif page.stem != stem:
+                continue
+            out[key] = None
+    return list(out)
+
+
+def paste(key: str, text: str) -> Value:
+    """Glue `text` under `key` (not displayed where it is glued)."""
+    from myst_nb import glue as _glue
+
+    value = Value(text, key)
+    _glue(key, value, display=False)
+    return value

@@ -1,0 +1,81 @@
+"""The chapter API: glue exactly what pages reference, fold the machinery, keep tables short and human."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import appendix, chapter, glue, ledger, tables
+from helpers.record import Record
+
+
+def _page(folder, stem, markdown):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(m) for m in markdown])
+    nbformat.write(nb, folder / f"{stem}.ipynb")
+
+
+def test_referenced_finds_own_and_cross_page_keys(tmp_path):
+    _page(tmp_path, "demo", ["Made {glue}`a` in {glue:text}`a-period`.", "```{glue:figure} fig-x\n```"])
+    _page(tmp_path, "other", ["{glue}`b` is not ours"])
+    (tmp_path / "intro.md").write_text("{glue}`demo.ipynb::c` and {glue:md}`demo.ipynb::d:myst`, {glue}`other.ipynb::e`")
+    assert glue.referenced("demo", tmp_path) == ["a", "a-period", "fig-x", "c", "d"]
+    assert glue.referenced("other", tmp_path) == ["e", "b"]
+
+
+class _FakeChapter(chapter.Chapter):
+    def __init__(self, refs):
+        self.name, self.ledger, self.record = "demo", ledger.load(), Record("demo")
+        self.references, self.glued = refs, {}
+
+
+def test_auto_glue_glues_ledger_ids_periods_and_events(monkeypatch):
+    pasted = {}
+    monkeypatch.setattr(glue, "paste", lambda k, t: pasted.setdefault(k, t))
+    led = ledger.load()
+    obs_id, ev_id = led.observations.index[0], led.events.index[0]
+    ch = _FakeChapter([obs_id, f"{obs_id}-period", ev_id, "derived-x"])
+    assert ch.auto_glue() == ["derived-x"]
+    assert set(pasted) == {obs_id, f"{obs_id}-period", ev_id}
+    assert ch.unresolved() == (["derived-x"], [])
+    with pytest.raises(KeyError, match="referenced but not glued: \\['derived-x'\\]"):
+        ch.finish()
+    ch.text("unused", "x")
+    assert ch.unresolved() == (["derived-x"], ["unused"])
+    assert obs_id in ch.record.used()
+
+
+def test_glue_twice_fails(monkeypatch):
+    monkeypatch.setattr(glue, "paste", lambda k, t: None)
+    ch = _FakeChapter(["k"])
+    ch.text("k", "one")
+    with pytest.raises(ValueError, match="glued twice"):
+        ch.text("k", "two")
+
+
+def test_show_rejects_long_tables_and_pipeline_headers():
+    ch = _FakeChapter([])
+    with pytest.raises(ValueError, match="pipeline names"):
+        tables.show(ch, pd.DataFrame({"change_id": ["a"]}))
+    with pytest.raises(ValueError, match="13 rows"):
+        tables.show(ch, pd.DataFrame({"Value": range(13)}))
+    out = tables.show(ch, pd.DataFrame({"id": ["r1"], "Value": [1.5], "Source": ["k1;k2"]}), name="t")
+    assert "r1" not in out.data and "{cite:p}`k1`, {cite:p}`k2`" in out.data
+    assert ch.record.used() == {"r1": ["table:t"]}
+
+
+def test_fold_records_rows_and_feeds_the_appendix(tmp_path, monkeypatch):
+    ch = _FakeChapter([])
+    frame = pd.DataFrame({"id": ["r1", "r2"], "value": [1, 2], "source": ["k1", "k2"]})
+    out = tables.fold(ch, [("Ledger rows", frame, "source")], title="the rows", name="rows")
+    assert ":::{dropdown} Show the figures behind this: the rows" in out.data
+    assert "{only} html" in out.data and "behind-pdf-rows" in out.data
+    assert ch.record.used() == {"r1": ["fold:rows"], "r2": ["fold:rows"]}
+    with pytest.raises(ValueError, match="two folded blocks"):
+        tables.fold(ch, [("", frame, None)], title="again", name="rows")
+    ch.record.write(tmp_path)
+    monkeypatch.setattr(appendix, "chapter_order", lambda toc=None: ["demo"])
+    page = appendix.behind_page(tmp_path, {"demo": "Demo chapter"})
+    assert "## Demo chapter" in page and "(behind-pdf-rows)=" in page and "{cite:p}`k1`" in page
+    assert json.loads((tmp_path / "demo.json").read_text())["folds"][0]["name"] == "rows"
