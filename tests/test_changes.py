@@ -1,7 +1,9 @@
 """`make changes`: ledger rows added, removed and revised since an edition tag, and what they change."""
 from __future__ import annotations
 
+import csv
 import json
+import re
 import shutil
 import subprocess
 
@@ -44,7 +46,7 @@ def test_one_revised_row_is_listed_with_its_figures_and_verdict(repo, tmp_path):
     target, outcome, goal = _missed_outcome(repo)
     obs = repo / "data" / "observations.csv"
     ids = [line.split(",", 1)[0] for line in obs.read_text().splitlines()]
-    old = changes._rows(obs, "id")[outcome]
+    old = changes._rows(obs, "id")[1][outcome]
     new_value = f"{goal * 10:g}"
     edit_csv(obs, ids.index(outcome), "value", new_value)
     _git(repo, "commit", "-qam", "revise one row")
@@ -69,7 +71,7 @@ def test_added_and_removed_rows_and_sources(repo):
     obs = repo / "data" / "observations.csv"
     lines = obs.read_text().splitlines(keepends=True)
     linked = {i for ids in load_scorecard(changes.load_at(repo), repo / "data" / "scorecard.csv")["outcome_ids"]
-              for i in ids} | set(changes._rows(repo / "data" / "scorecard.csv", "target_id"))
+              for i in ids} | set(changes._rows(repo / "data" / "scorecard.csv", "target_id")[1])
     n = next(k for k in range(1, len(lines)) if lines[k].split(",", 1)[0] not in linked)
     gone = lines[n].split(",", 1)[0]
     obs.write_text("".join(lines[:n] + lines[n + 1:] + [lines[n].replace(gone, "new-row-id", 1)]))
@@ -96,3 +98,21 @@ def test_unknown_revision_is_a_clear_error(repo):
 
 def test_citation_version_names_the_edition():
     assert changes.citation_version() == changes.citation_version(paths.ROOT) != ""
+
+
+def test_verdicts_degrade_clearly_when_the_edition_breaks_todays_rules(repo):
+    obs = repo / "data" / "observations.csv"
+    rows = [line.split(",") for line in obs.read_text().splitlines()]
+    assert "origin" in rows[0], "the ledger has no origin column to drop; pick another required column"
+    i = rows[0].index("origin")
+    with open(obs, newline="", encoding="utf-8") as fh:
+        table = [r[:i] + r[i + 1:] for r in csv.reader(fh)]
+    with open(obs, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(table)
+    _git(repo, "commit", "-qam", "an edition without the origin column")
+    _git(repo, "tag", "-a", "v0.0.9", "-m", "older schema")
+    _git(repo, "checkout", "-q", "v0.1.0", "--", "data/observations.csv")
+    text = changes.report("v0.0.9", repo, repo / "_build")
+    assert "Column `origin` added" in text
+    assert "No row added, removed or revised." in text.split("## data/events.csv")[0]
+    assert re.search(r"The verdicts at v0\.0\.9 could not be computed \(.*observations\.csv:1:origin: ", text), text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -53,6 +54,8 @@ class TableChanges:
     added: list[dict[str, str]] = field(default_factory=list)
     removed: list[dict[str, str]] = field(default_factory=list)
     revised: list[Revision] = field(default_factory=list)
+    columns_added: list[str] = field(default_factory=list)
+    columns_removed: list[str] = field(default_factory=list)
 
     def changed_keys(self) -> list[str]:
         """Ids of rows removed or revised: the rows whose shown figures may have changed."""
@@ -111,19 +114,26 @@ def load_at(root: Path) -> Ledger:
                   load_breaks(indicators, sources, data / "breaks.csv"))
 
 
-def _rows(path: Path, key: str) -> dict[str, dict[str, str]]:
+def _rows(path: Path, key: str) -> tuple[list[str], dict[str, dict[str, str]]]:
     with open(path, newline="", encoding="utf-8") as fh:
-        return {r[key]: {c: (v or "").strip() for c, v in r.items()} for r in csv.DictReader(fh)}
+        reader = csv.DictReader(fh)
+        rows = {r[key]: {c: (v or "").strip() for c, v in r.items()} for r in reader}
+        return list(reader.fieldnames or []), rows
 
 
 def compare_table(old_dir: Path, new_dir: Path, file: str) -> TableChanges:
-    """Rows of data/`file` added, removed and revised from `old_dir` to `new_dir` (cells compared as text)."""
+    """Rows of data/`file` added, removed and revised from `old_dir` to `new_dir` (cells compared as text).
+
+    Only columns both versions have are compared; a column added or removed is reported once, not per row.
+    """
     key = TABLES[file]
-    old, new = _rows(old_dir / "data" / file, key), _rows(new_dir / "data" / file, key)
-    out = TableChanges(file, [new[k] for k in new if k not in old], [old[k] for k in old if k not in new])
+    (old_cols, old), (new_cols, new) = _rows(old_dir / "data" / file, key), _rows(new_dir / "data" / file, key)
+    shared = [c for c in new_cols if c in old_cols and c != key]
+    out = TableChanges(file, [new[k] for k in new if k not in old], [old[k] for k in old if k not in new],
+                       columns_added=[c for c in new_cols if c not in old_cols],
+                       columns_removed=[c for c in old_cols if c not in new_cols])
     for k in (k for k in new if k in old):
-        columns = [c for c in {**old[k], **new[k]} if c != key]
-        cells = {c: (old[k].get(c, ""), new[k].get(c, "")) for c in columns if old[k].get(c, "") != new[k].get(c, "")}
+        cells = {c: (old[k][c], new[k][c]) for c in shared if old[k][c] != new[k][c]}
         if cells:
             out.revised.append(Revision(k, cells, old[k], new[k]))
     return out
@@ -144,13 +154,40 @@ def shown(changed: list[str], audit: dict[str, dict[str, list[str]]]) -> list[tu
     return [(chapter, i, used[i]) for chapter, used in sorted(audit.items()) for i in sorted(set(changed)) if i in used]
 
 
-def verdict_changes(old_root: Path, new_root: Path) -> list[tuple[str, str, str]]:
-    """(target id, old verdict, new verdict) for scorecard targets whose verdict differs ("–" if absent)."""
-    def verdicts(root: Path) -> dict[str, str]:
+_OLD_VERDICTS = ("import json; from helpers import ledger, verdicts; card = verdicts.scorecard(ledger.load()); "
+                 "print(json.dumps(dict(zip(card['target_id'], card['verdict']))))")
+
+
+def verdicts_at(root: Path, rev: str | None = None, repo: Path | None = None) -> dict[str, str]:
+    """{target id: verdict} of the ledger in `root`, with today's rules; if its files no longer pass them
+    (a column added since), with the helpers of revision `rev` of `repo`, as that edition computed them."""
+    try:
         card = scorecard(load_at(root), path=root / "data" / "scorecard.csv")
         return dict(zip(card["target_id"], card["verdict"]))
+    except LedgerError as err:
+        if rev is None:
+            raise
+        today = err
+    src = root / "_helpers_at_rev"
+    try:
+        files = _git(Path(repo or paths.ROOT), "ls-tree", "-r", "--name-only", rev, "src/helpers").split()
+    except ChangesError:
+        files = []
+    if not files:
+        raise today
+    for name in files:
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(_git(Path(repo or paths.ROOT), "show", f"{rev}:{name}"), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(src / "src"), "PKBOOK_ROOT": str(root)}
+    out = subprocess.run([sys.executable, "-c", _OLD_VERDICTS], capture_output=True, text=True, env=env, cwd=root)
+    if out.returncode != 0:
+        raise ChangesError(f"the helpers of {rev} could not compute its verdicts: {out.stderr.strip()[-300:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
-    old, new = verdicts(old_root), verdicts(new_root)
+
+def verdict_changes(old_root: Path, new_root: Path, rev: str | None = None) -> list[tuple[str, str, str]]:
+    """(target id, old verdict, new verdict) for scorecard targets whose verdict differs ("–" if absent)."""
+    old, new = verdicts_at(old_root, rev, new_root), verdicts_at(new_root)
     return [(t, old.get(t, "–"), new.get(t, "–")) for t in sorted({*old, *new}) if old.get(t) != new.get(t)]
 
 
@@ -174,6 +211,9 @@ def report(rev: str, root: Path | None = None, build: Path | None = None, headin
         lines = []
         for t in tables:
             lines += [f"{heading} data/{t.file}", ""]
+            lines += [f"Column `{c}` added (rows are compared on the columns both versions have)." for c in t.columns_added]
+            lines += [f"Column `{c}` removed." for c in t.columns_removed]
+            lines += [""] if t.columns_added or t.columns_removed else []
             if not (t.added or t.removed or t.revised):
                 lines += ["No row added, removed or revised.", ""]
                 continue
@@ -196,10 +236,10 @@ def report(rev: str, root: Path | None = None, build: Path | None = None, headin
             lines.append("")
         lines += [f"{heading} Scorecard verdicts", ""]
         try:
-            moved = verdict_changes(old_root, root)
-        except LedgerError as err:
+            moved = verdict_changes(old_root, root, rev)
+        except (LedgerError, ChangesError) as err:
             moved = None
-            lines += [f"The verdicts at {rev} cannot be computed with today's ledger rules ({err}).", ""]
+            lines += [f"The verdicts at {rev} could not be computed ({err}).", ""]
         if moved is not None:
             lines += [f"- `{t}`: {o} -> {n}" for t, o, n in moved] or ["No verdict changed."]
             lines.append("")
