@@ -9,7 +9,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 BROWSER_PACKAGES := chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help book html pdf test unit nbval booktest outputs bench mutation lab venv system-deps tex browser clean
+.PHONY: help book html pdf test unit nbval booktest outputs changes bench mutation lab venv system-deps tex browser clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ test: $(STAMP) ## All tests: unit, data validation, nbval, built-book checks
 
 outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs for nbval)
 	$(PY) -m helpers.execute --in-place --jobs $(JOBS) $(if $(NB),--only $(NB))
+
+changes: $(STAMP) ## Ledger rows, shown figures and verdicts changed since SINCE=<tag or commit> (default: last edition)
+	$(PY) -m helpers.changes $(if $(SINCE),--since $(SINCE))
 
 bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book floor (writes bench/results.md)
 	$(PY) tools/bench.py

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import appendix, execute, paths
+from . import appendix, changes, execute, paths
+from .archive import archive_url
 from .fmt import number
 from .ledger import load
 from .tables import markdown_table
@@ -95,6 +96,7 @@ def mirror() -> None:
         wanted.add(SITE / "chapters" / nb.name)
     wanted.add(SITE / "chapters" / "figure_audit.md")
     wanted.add(SITE / "chapters" / "data_behind.md")
+    wanted.add(SITE / "chapters" / "changes.md")
     for folder in ("chapters", "_ext"):
         for f in list((SITE / folder).glob("*")):
             if f.is_file() and f not in wanted:
@@ -111,6 +113,11 @@ def title_of(nb_path: Path) -> str:
                 if line.startswith("# "):
                     return line[2:].strip()
     return nb_path.stem
+
+
+def _archived(source) -> str:
+    """A Markdown link to the archived copy of a source, as read on its access date."""
+    return f"[archived copy]({archive_url(source.url, source.urldate)})"
 
 
 def audit_page() -> str:
@@ -141,7 +148,7 @@ def audit_page() -> str:
             value = "" if r["value"] is None or r["value"] != r["value"] else number(float(r["value"]))
             rows.append({"id": f"`{obs_id}`", "value": value, "unit": r["unit"], "period": r["period"],
                          "kind": r["kind"], "shown as": ", ".join(f"`{w}`" for w in used[obs_id]),
-                         "source": r["source"]})
+                         "source": r["source"], "archived copy": _archived(ledger.sources[r["source"]])})
         parts += [f"## {title_of(nb)}", "",
                   f"{len(rows)} ledger rows are shown in [the chapter]({nb.stem}.ipynb).", "",
                   markdown_table(pd.DataFrame(rows), cite="source"), ""]
@@ -175,6 +182,7 @@ def build(builder: str) -> int:
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
     titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
     _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
+    _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
     digest = site_digest(builder)
     stamp = paths.BUILD / f".{builder}.stamp"
     output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
