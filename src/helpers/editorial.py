@@ -12,7 +12,7 @@ import pandas as pd
 import yaml
 
 from . import paths
-from .ledger import LedgerError, _rel
+from .ledger import LedgerError, file_label
 
 
 def _check_ids(name: str, where: str, field: str, value, known: set[str]) -> None:
@@ -25,7 +25,7 @@ def _check_ids(name: str, where: str, field: str, value, known: set[str]) -> Non
 def load(led, stem: str, path: Path | None = None) -> dict[str, pd.DataFrame]:
     """The chapter's editorial tables as DataFrames (one per top-level key), validated against the ledger."""
     path = Path(path or paths.DATA / "editorial" / f"{stem}.yaml")
-    name = _rel(path)
+    name = file_label(path)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise LedgerError(name, 1, "-", "must be a mapping of table names to lists of records")

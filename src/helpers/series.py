@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import paths
-from .ledger import LedgerError, _read_csv, _rel
+from .ledger import LedgerError, file_label, read_rows
 
 SERIES_COLUMNS = ("series", "label", "id")
 
@@ -16,9 +16,9 @@ SERIES_COLUMNS = ("series", "label", "id")
 def load_series(led, path=None) -> pd.DataFrame:
     """Every row of data/series.csv; each id must be a ledger row, each series have one label and one unit."""
     path = path or paths.DATA / "series.csv"
-    name = _rel(path)
+    name = file_label(path)
     rows, labels, units = [], {}, {}
-    for line, row in _read_csv(path, SERIES_COLUMNS):
+    for line, row in read_rows("series", path):
         for col in SERIES_COLUMNS:
             if not row[col]:
                 raise LedgerError(name, line, col, "required field is empty")

@@ -10,7 +10,7 @@ import pandas as pd
 from . import paths
 from .checks import change
 from .fmt import number, with_unit
-from .ledger import LedgerError, _read_csv, _rel
+from .ledger import LedgerError, file_label, read_rows
 
 KEY_FIGURE_COLUMNS = ("label", "id", "compare_with", "chapter")
 
@@ -18,9 +18,9 @@ KEY_FIGURE_COLUMNS = ("label", "id", "compare_with", "chapter")
 def load_key_figures(led, path=None) -> pd.DataFrame:
     """Rows of data/key_figures.csv, each id (and compare_with) a ledger row, each chapter a notebook."""
     path = path or paths.DATA / "key_figures.csv"
-    name = _rel(path)
+    name = file_label(path)
     rows = []
-    for line, row in _read_csv(path, KEY_FIGURE_COLUMNS):
+    for line, row in read_rows("key_figures", path):
         for col in ("label", "id", "chapter"):
             if not row[col]:
                 raise LedgerError(name, line, col, "required field is empty")
