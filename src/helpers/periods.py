@@ -118,3 +118,29 @@ def parse_date(text: str) -> date:
             except ValueError:
                 break
     raise ValueError(f"date {text!r} is not a valid YYYY-MM-DD, YYYY-MM or YYYY date")
+
+
+def period_span(text: str) -> tuple[date, date]:
+    """The first and last day a period covers: a year or fiscal year its whole span, a month its days."""
+    p = parse_period(text)
+    return p.start, p.end
+
+
+def period_date(text: str) -> date:
+    """The date a period is drawn at on a time axis: a day itself, a month its last day, longer spans their middle.
+
+    A year, fiscal year, half, quarter or fiscal year-to-date (FY2024-M10) is a flow over its span, so its
+    point sits at the middle of the span (rounded down to a day); a month is a month-end stock.
+    """
+    p = parse_period(text)
+    if p.kind in ("day", "month"):
+        return p.end
+    return p.start + (p.end - p.start) // 2
+
+
+def axis_basis(texts) -> str:
+    """'FY' if every period is fiscal, 'CY' if every one is calendar, 'mixed' otherwise (for axis labels)."""
+    bases = {parse_period(t).basis for t in texts}
+    if not bases:
+        raise ValueError("no periods")
+    return bases.pop() if len(bases) == 1 else "mixed"
