@@ -99,15 +99,8 @@ def start(name: str) -> ledger.Ledger:
     return ledger.load()
 
 
-def finish(led: ledger.Ledger):
-    """Legacy: the closing table of every ledger row the chapter showed, and the chapter's audit record."""
-    from IPython.display import Markdown
-
+def finish(led: ledger.Ledger) -> None:
+    """Legacy: write the chapter's audit record (the figure audit lists every value shown)."""
     from . import cite
-    from .tables import markdown_table
 
     cite.write_audit()
-    rows = [led.entry(i) for i in sorted(cite.used())]
-    used = pd.DataFrame(rows, columns=["id", "value", "unit", "period", "kind", "source"])
-    return Markdown(f"{len(used)} ledger rows are shown in this chapter; the figure audit appendix lists "
-                    "each with its full source.\n\n" + markdown_table(used, cite="source"))

@@ -12,6 +12,7 @@ from .values import Derived  # noqa: F401
 
 _USED: dict[str, list[str]] = {}   # ledger id -> where it was shown (glue key, table, chart)
 _CHAPTER: list[str] = [""]
+_FOLDS: list[dict[str, str]] = []   # folded blocks, for the PDF's data appendix
 
 
 class Text:
@@ -34,6 +35,14 @@ def start_chapter(name: str) -> None:
     """Begin recording the values shown by chapter `name` (the notebook's stem)."""
     _CHAPTER[0] = name
     _USED.clear()
+    _FOLDS.clear()
+
+
+def fold(name: str, title: str, markdown: str) -> None:
+    """Keep a folded block's content for the PDF's "Data behind each chapter" appendix."""
+    if any(f["name"] == name for f in _FOLDS):
+        raise ValueError(f"{_CHAPTER[0]}: two folded blocks named {name!r}")
+    _FOLDS.append({"name": name, "title": title, "markdown": markdown})
 
 
 def record(ids, where: str) -> None:
@@ -102,7 +111,7 @@ def write_audit() -> str:
     out = audit_dir()
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{_CHAPTER[0]}.json"
-    target.write_text(json.dumps({"chapter": _CHAPTER[0], "used": used()}, indent=1, sort_keys=True))
+    target.write_text(json.dumps({"chapter": _CHAPTER[0], "used": used(), "folds": list(_FOLDS)}, indent=1, sort_keys=True))
     return target.name
 
 

@@ -17,7 +17,6 @@ from . import paths  # noqa: E402
 from .cite import record  # noqa: E402
 from .ledger import Ledger  # noqa: E402
 from .periods import parse_period  # noqa: E402
-from .tables import markdown_table  # noqa: E402
 
 #: Colour-blind-safe palette (seaborn's "colorblind", after Wong 2011) used for every chart.
 PALETTE = sns.color_palette("colorblind")
@@ -154,9 +153,13 @@ def show(chart: Chart) -> Image:
 
 def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) -> Markdown:
     """The numbers a chart draws, as a table (so regression tests see them), and its CSV link."""
+    from .tables import fold
+
     cols = [c for c in columns if c in chart.data.columns]
-    return Markdown(markdown_table(chart.data[cols], cite="source" if "source" in cols else None)
-                    + f"\n\n[Download the data of this chart (CSV)]({chart.csv_link})")
+    link = f"[Download the data of this chart (CSV)]({chart.csv_link})"
+    return fold(None, [("", chart.data[cols], "source" if "source" in cols else None), ("", link, None)],
+                title=f"the numbers drawn in \u201c{chart.figure.axes[0].get_title()}\u201d", name=f"{chart.name}-data",
+                ids=[])
 
 
 

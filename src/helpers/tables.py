@@ -125,6 +125,11 @@ def show(ch, frame: pd.DataFrame | None = None, cite: str | None = "Source", ids
         ids = _flat(frame["id"])
         if not legacy:
             frame = frame.drop(columns="id")
+    if legacy and (len(frame) > MAX_INLINE_ROWS or any(_SNAKE.match(str(c)) or str(c).islower() for c in frame.columns)):
+        # A legacy machinery table (pipeline headers or long): one click away, not in the reading flow.
+        shown = _flat(ids) if ids is not None else []
+        frame = frame.rename(columns={"id": "ledger id"})
+        return fold(ch, [("", frame, cite)], title=name.split("-", 1)[-1].replace("-", " "), name=name, ids=shown)
     if ids is not None:
         record(_flat(ids), f"table:{name}")
     if not legacy:
@@ -153,6 +158,10 @@ def fold(ch, blocks, title: str, name: str, ids=None) -> Markdown:
     content = "\n\n".join(parts)
     if hasattr(ch, "record"):
         ch.record.fold(name, title, content)
+    else:
+        from . import cite as legacy
+
+        legacy.fold(name, title, content)
     fence = "::::"
     return Markdown(f"{fence}{{only}} html\n:::{{dropdown}} Show the figures behind this: {title}\n:name: behind-{name}\n\n"
                     f"{content}\n:::\n{fence}\n\n"
