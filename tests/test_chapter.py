@@ -32,12 +32,14 @@ class _FakeChapter(chapter.Chapter):
 
 def test_auto_glue_glues_ledger_ids_periods_and_events(monkeypatch):
     pasted = {}
-    monkeypatch.setattr(glue, "paste", lambda k, t: pasted.setdefault(k, t))
+    monkeypatch.setattr(glue, "paste", lambda k, t, target="": pasted.setdefault(k, (t, target)))
     led = ledger.load()
     obs_id, ev_id = led.observations.index[0], led.events.index[0]
     ch = _FakeChapter([obs_id, f"{obs_id}-period", ev_id, "derived-x"])
     assert ch.auto_glue() == ["derived-x"]
     assert set(pasted) == {obs_id, f"{obs_id}-period", ev_id}
+    assert pasted[obs_id][1] == f"audit-demo-{obs_id}" and pasted[f"{obs_id}-period"][1] == "", \
+        "a value links to its audit entry; a period label does not"
     assert ch.unresolved() == (["derived-x"], [])
     with pytest.raises(KeyError, match="referenced but not glued: \\['derived-x'\\]"):
         ch.finish()
@@ -47,7 +49,7 @@ def test_auto_glue_glues_ledger_ids_periods_and_events(monkeypatch):
 
 
 def test_glue_twice_fails(monkeypatch):
-    monkeypatch.setattr(glue, "paste", lambda k, t: None)
+    monkeypatch.setattr(glue, "paste", lambda k, t, target="": None)
     ch = _FakeChapter(["k"])
     ch.text("k", "one")
     with pytest.raises(ValueError, match="glued twice"):
@@ -79,3 +81,8 @@ def test_fold_records_rows_and_feeds_the_appendix(tmp_path, monkeypatch):
     page = appendix.behind_page(tmp_path, {"demo": "Demo chapter"})
     assert "## Demo chapter" in page and "(behind-pdf-rows)=" in page and "{cite:p}`k1`" in page
     assert json.loads((tmp_path / "demo.json").read_text())["folds"][0]["name"] == "rows"
+
+
+def test_a_linked_value_renders_as_a_reference():
+    assert glue.Value("31.38 million units", "k", "audit-x-k")._repr_markdown_() == "{ref}`31.38 million units <audit-x-k>`"
+    assert glue.Value("a_b", "k")._repr_markdown_() == "a\\_b"

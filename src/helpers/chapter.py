@@ -25,10 +25,10 @@ class Chapter:
         self.references = glue.referenced(name)
         self.glued: dict[str, str] = {}
 
-    def _paste(self, key: str, text: str, inputs=()) -> str:
+    def _paste(self, key: str, text: str, inputs=(), link: bool = True) -> str:
         if key in self.glued:
             raise ValueError(f"{self.name}: glue key {key!r} is glued twice")
-        glue.paste(key, text)
+        glue.paste(key, text, f"audit-{self.name}-{key}" if link else "")
         self.glued[key] = text
         self.record.record(list(inputs), key)
         return text
@@ -43,7 +43,7 @@ class Chapter:
                 r = obs.loc[key]
                 self._paste(key, with_unit(float(r["value"]), r["unit"]), [key])
             elif key.endswith("-period") and base in obs.index:
-                self._paste(key, obs.loc[base, "period_obj"].label, [base])
+                self._paste(key, obs.loc[base, "period_obj"].label, [base], link=False)
             elif key in events.index:
                 self._paste(key, date_label(str(events.loc[key, "date"])), [key])
             else:
@@ -60,10 +60,12 @@ class Chapter:
     def rounded(self, key: str, obs_id: str, decimals: int) -> str:
         """Glue one ledger value rounded for reading (e.g. 24.657 -> '24.7 million units') under `key`."""
         r = self.ledger.row(obs_id)
+        self.record.derived(key, [obs_id])
         return self._paste(key, with_unit(float(r["value"]), r["unit"], decimals), [obs_id])
 
     def text(self, key: str, text: str, inputs=()) -> str:
-        """Glue a short text built from ledger values (a list of names, a year) under `key`."""
+        """Glue a short text built from ledger values (a list of names, a year) under `key`; it links to its inputs."""
+        self.record.derived(key, inputs)
         return self._paste(key, text, inputs)
 
     def unresolved(self) -> tuple[list[str], list[str]]:

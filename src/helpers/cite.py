@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 from . import paths
 from .ledger import Ledger
+from .glue import Value
 from .fmt import date_label, number, with_unit  # noqa: F401 (re-exported for legacy notebooks)
 from .values import Derived  # noqa: F401
 
@@ -15,20 +15,8 @@ _CHAPTER: list[str] = [""]
 _FOLDS: list[dict[str, str]] = []   # folded blocks, for the PDF's data appendix
 
 
-class Text:
-    """A glued string that renders without quotes in {glue:text} and {glue} roles."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_pretty_(self, p, cycle) -> None:  # IPython's text/plain
-        p.text(self.text)
-
-    def _repr_markdown_(self) -> str:  # pasted as plain text, also from other pages
-        return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", self.text)
+#: Legacy name of the glued-value type.
+Text = Value
 
 
 def start_chapter(name: str) -> None:
@@ -57,17 +45,17 @@ def used() -> dict[str, list[str]]:
     return {k: list(v) for k, v in _USED.items()}
 
 
-def _glue(key: str, text: str) -> None:
+def _glue(key: str, text: str, target: str = "") -> None:
     from myst_nb import glue
 
-    glue(key, Text(text), display=False)
+    glue(key, Value(text, key, target), display=False)
 
 
 def glue_obs(ledger: Ledger, obs_id: str, decimals: int | None = None, key: str | None = None) -> str:
     """Glue one ledger value with its unit under `key` (default: the row id); return the text."""
     row = ledger.row(obs_id)
     text = with_unit(float(row["value"]), row["unit"], decimals)
-    _glue(key or obs_id, text)
+    _glue(key or obs_id, text, f"audit-{_CHAPTER[0]}-{obs_id}")
     record(obs_id, key or obs_id)
     return text
 
@@ -77,7 +65,7 @@ def glue_event(ledger: Ledger, event_id: str, key: str | None = None) -> str:
     if event_id not in ledger.events.index:
         raise KeyError(f"no event with id {event_id!r} in data/events.csv")
     text = date_label(ledger.events.loc[event_id, "date"])
-    _glue(key or event_id, text)
+    _glue(key or event_id, text, f"audit-{_CHAPTER[0]}-{event_id}")
     record(event_id, key or event_id)
     return text
 

@@ -19,8 +19,8 @@ _FENCE = re.compile(r"^(?:```|:::)\{glue(?::[a-z]+)?\}\s+(\S+)", re.M)
 class Value:
     """A glued string: renders without quotes in `{glue}` roles, in this page and in others."""
 
-    def __init__(self, text: str, key: str = "") -> None:
-        self.text, self.key = text, key
+    def __init__(self, text: str, key: str = "", target: str = "") -> None:
+        self.text, self.key, self.target = text, key, target
 
     def __repr__(self) -> str:
         return self.text
@@ -29,6 +29,9 @@ class Value:
         p.text(self.text)
 
     def _repr_markdown_(self) -> str:
+        """Plain text, or with a `target` a link to that label (the value's entry in the figure audit)."""
+        if self.target:
+            return f"{{ref}}`{self.text.replace('<', '&lt;')} <{self.target}>`"
         return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", self.text)
 
 
@@ -62,10 +65,10 @@ def referenced(stem: str, chapters: Path | None = None) -> list[str]:
     return list(out)
 
 
-def paste(key: str, text: str) -> Value:
-    """Glue `text` under `key` (not displayed where it is glued)."""
+def paste(key: str, text: str, target: str = "") -> Value:
+    """Glue `text` under `key` (not displayed where it is glued), linked to the label `target` if given."""
     from myst_nb import glue as _glue
 
-    value = Value(text, key)
+    value = Value(text, key, target)
     _glue(key, value, display=False)
     return value

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import appendix, changes, execute, paths
 from .archive import archive_url
-from .fmt import number
+from .fmt import number, with_unit
 from .ledger import load
 from .tables import markdown_table
 
@@ -138,20 +138,26 @@ def audit_page() -> str:
         record = audit / f"{nb.stem}.json"
         if not record.exists():
             continue
-        used = json.loads(record.read_text())["used"]
+        data = json.loads(record.read_text())
+        used, derived = data["used"], data.get("derived", {})
         if not used:
             continue
         rows = []
         for obs_id in sorted(used):
             r = ledger.entry(obs_id)
             cited.add(r["source"])
-            value = "" if r["value"] is None or r["value"] != r["value"] else number(float(r["value"]))
-            rows.append({"id": f"`{obs_id}`", "value": value, "unit": r["unit"], "period": r["period"],
-                         "kind": r["kind"], "shown as": ", ".join(f"`{w}`" for w in used[obs_id]),
-                         "source": r["source"], "archived copy": _archived(ledger.sources[r["source"]])})
+            value = "" if r["value"] is None or r["value"] != r["value"] else with_unit(float(r["value"]), r["unit"])
+            origin = ledger.observations.loc[obs_id, "origin"] if obs_id in ledger.observations.index else \
+                ledger.events.loc[obs_id, "origin"]
+            rows.append(f"(audit-{nb.stem}-{obs_id})=\n**{value or r['kind']}**, {r['period']}: `{obs_id}`; "
+                        f"produced by {origin}; source {{cite:p}}`{r['source']}` ({_archived(ledger.sources[r['source']])}); "
+                        f"shown as " + ", ".join(f"`{w}`" for w in used[obs_id]) + ".")
+        for key, inputs in sorted(derived.items()):
+            rows.append(f"(audit-{nb.stem}-{key})=\n**Computed value** `{key}`, from "
+                        + ", ".join(f"{{ref}}`{i} <audit-{nb.stem}-{i}>`" for i in inputs) + ".")
         parts += [f"## {title_of(nb)}", "",
-                  f"{len(rows)} ledger rows are shown in [the chapter]({nb.stem}.ipynb).", "",
-                  markdown_table(pd.DataFrame(rows), cite="source"), ""]
+                  f"{len(used)} ledger rows are shown in [the chapter]({nb.stem}.ipynb); each number in the chapter "
+                  "links to its entry here.", "", "\n\n".join(rows), ""]
     sources = [{"key": f"`{k}`", "title": ledger.sources[k].title, "publisher": ledger.sources[k].publisher,
                 "date": ledger.sources[k].date, "URL": f"<{ledger.sources[k].url}>",
                 "accessed": ledger.sources[k].urldate, "reuse": ledger.sources[k].terms} for k in sorted(cited)]
