@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from helpers import cpec
+from helpers.ledger import EVENT_STATUSES
 
 
 def _events(rows) -> pd.DataFrame:
@@ -47,7 +48,9 @@ def test_counted_drops_duplicates_and_rejects_unknown():
 def test_status_counts_cover_every_status():
     c = cpec.status_counts(cpec.counted(EV, ["c2"]))
     assert c["all"] == 5 and c["operating"] == 2 and c["announced"] == 2 and c["under_way"] == 1
-    assert set(c) >= {"all", "operating", "under_way", "announced"}
+    assert set(c) == {"all", *EVENT_STATUSES}
+    assert all(c[s] == 0 for s in EVENT_STATUSES if s not in {"operating", "under_way", "announced"})
+    assert cpec.status_counts(EV[EV["status"] == "operating"])["announced"] == 0
 
 
 def test_split_at_puts_pivot_after():
