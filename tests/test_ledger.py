@@ -275,3 +275,46 @@ def test_header_must_match_package(ledger_copy):
     ledger._load_cached.cache_clear()
     with pytest.raises(LedgerError, match=r"^data/observations.csv:1:order: header must be"):
         ledger.load()
+
+
+def test_bib_second_key_with_same_url(ledger_copy):
+    from helpers import paths
+
+    key, src = next(iter(ledger.load_bibliography().items()))
+    with open(paths.BIBLIOGRAPHY, "a", encoding="utf-8") as fh:
+        fh.write(f"\n@misc{{{key}_again,\n  title = {{t}},\n  publisher = {{p}},\n  date = {{2025}},\n"
+                 f"  url = {{{src.url}}},\n  urldate = {{2025-01-01}}\n}}\n")
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=rf"^references.bib:\d+:url: entry '{key}_again' has the same url as '{key}'"):
+        ledger.load()
+
+
+def test_duplicate_fact_other_source(ledger_copy):
+    """The same indicator, period, dimension, value and origin from a second source is one fact, not two rows."""
+    from helpers import paths
+
+    with open(paths.OBSERVATIONS, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    copy = list(rows[1])
+    copy[header.index("id")] += "-again"
+    other = next(k for k in ledger.load_bibliography() if k != copy[header.index("source")])
+    copy[header.index("source")] = other
+    copy[header.index("other_sources")] = ""
+    rows.append(copy)
+    with open(paths.OBSERVATIONS, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    ledger._load_cached.cache_clear()
+    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{len(rows)}:id: same fact as line 2"):
+        ledger.load()
+
+
+@pytest.mark.parametrize("file", ["observations.csv", "events.csv"])
+def test_other_sources_validated(ledger_copy, file):
+    from helpers import paths
+
+    path = paths.DATA / file
+    first = next(csv.DictReader(open(path, encoding="utf-8")))
+    _fails("other_sources", "nosuchkey_2099", "unknown source key", file=file)
+    _fails("other_sources", first["source"], "listed twice", file=file)
+    _fails("other_sources", "a b", "does not match the pattern", file=file)

@@ -166,7 +166,7 @@ def test_changing_an_outcome_value_flips_the_verdict(ledger_copy):
     before = verdicts.scorecard(ledger.load()).set_index("target_id").loc["itx-target-fy2025-pmo", "verdict"]
     obs = _scorecard_rows(paths.OBSERVATIONS)
     for i, r in enumerate(obs):
-        if r[0] in ("itx-fy2025-br", "itx-fy2025-sbp-br"):
+        if r[0] in ("itx-fy2025-br", "itx-fy2025-br"):
             edit_csv(paths.OBSERVATIONS, i, "value", "3700")
     ledger._load_cached.cache_clear()
     after = verdicts.scorecard(ledger.load()).set_index("target_id").loc["itx-target-fy2025-pmo", "verdict"]

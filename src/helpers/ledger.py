@@ -191,7 +191,7 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
     name = file_label(path)
     text = path.read_text(encoding="utf-8")
     data = parse_file(str(path), bib_format="bibtex")
-    sources = {}
+    sources, urls = {}, {}
     for key, entry in data.entries.items():
         m = re.search(r"@\w+\s*\{\s*" + re.escape(key) + r"\s*,", text)
         line = text.count("\n", 0, m.start()) + 1 if m else "?"
@@ -204,6 +204,10 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
             _parsed(name, line, f, parse_date, entry.fields[f])
         if not re.match(r"^https?://", entry.fields["url"]):
             raise LedgerError(name, line, "url", f"entry {key!r}: url must start with http(s)://")
+        url = entry.fields["url"].rstrip("/")
+        if url in urls:
+            raise LedgerError(name, line, "url", f"entry {key!r} has the same url as {urls[url]!r}: one key per page")
+        urls[url] = key
         author = " and ".join(str(p) for p in entry.persons.get("author", []))
         sources[key] = Source(key, _plain(entry.fields["title"]), _plain(entry.fields["publisher"]),
                               entry.fields["date"], entry.fields["url"], entry.fields["urldate"], _plain(author))
@@ -274,6 +278,25 @@ def known_source(name: str, line: int, row: dict[str, str], seen: _Seen) -> None
         raise LedgerError(name, line, "source", f"unknown source key {row['source']!r} (not in references.bib)")
 
 
+def known_other_sources(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """Each key of other_sources is in references.bib, once, and is not the row's own source."""
+    keys = [k for k in row["other_sources"].split(";") if k]
+    for key in keys:
+        if key not in seen.sources:
+            raise LedgerError(name, line, "other_sources", f"unknown source key {key!r} (not in references.bib)")
+        if key == row["source"] or keys.count(key) > 1:
+            raise LedgerError(name, line, "other_sources", f"source key {key!r} is listed twice")
+
+
+def duplicate_fact(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """One fact, one row: no two rows share indicator, period, dimension, value (in one unit) and origin."""
+    fact = ("fact", row["indicator"], row["period"], row["dimension"], float(row["value"]), row["unit"], row["origin"])
+    if fact in seen.figures:
+        raise LedgerError(name, line, "id", f"same fact as line {seen.figures[fact]} (indicator, period, dimension, unit, "
+                                            "value, origin): keep one row and list the other source in other_sources")
+    seen.figures[fact] = line
+
+
 def duplicate_figure(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
     """One source states one figure once: no two rows share indicator, period, dimension, kind, unit, source, base."""
     figure = ("figure", row["indicator"], row["period"], row["dimension"], row["kind"], row["source"],
@@ -295,8 +318,9 @@ def amount_has_unit(name: str, line: int, row: dict[str, str], seen: _Seen) -> N
 #: The cross-row checks each loader runs on every row after the per-cell checks of data/datapackage.json.
 CHECKS = {
     "observations": (known_indicator, unit_allowed_for_indicator, base_period_only_for_stated_change,
-                     period_in_grammar, dates_valid, known_source, duplicate_figure),
-    "events": (dates_valid, amount_has_unit, known_source),
+                     period_in_grammar, dates_valid, known_source, known_other_sources, duplicate_figure,
+                     duplicate_fact),
+    "events": (dates_valid, amount_has_unit, known_source, known_other_sources),
     "breaks": (known_indicator, period_in_grammar, known_source),
 }
 
