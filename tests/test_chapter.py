@@ -86,3 +86,29 @@ def test_fold_records_rows_and_feeds_the_appendix(tmp_path, monkeypatch):
 def test_a_linked_value_renders_as_a_reference():
     assert glue.Value("31.38 million units", "k", "audit-x-k")._repr_markdown_() == "{ref}`31.38 million units <audit-x-k>`"
     assert glue.Value("a_b", "k")._repr_markdown_() == "a\\_b"
+
+
+def test_fold_without_a_chapter_records_into_the_chapter_begun(monkeypatch):
+    """A chart's data fold (plots.data passes no chapter) must reach the chapter's record, so the PDF's
+    data appendix prints it and its reference resolves."""
+    ch = _FakeChapter([])
+    monkeypatch.setattr(chapter, "CURRENT", ch)
+    obs_id = ch.ledger.observations.index[0]
+    tables.fold(None, [("", pd.DataFrame({"id": [obs_id], "value": [1]}), None)], title="t", name="x-data")
+    assert [f["name"] for f in ch.record._folds] == ["x-data"]
+    assert "fold:x-data" in ch.record._used[obs_id]
+
+
+def test_legacy_glue_glues_a_shared_key_once(monkeypatch):
+    """Two old ids merged into one row: legacy glue lists name it twice; it is glued once, and a second
+    glue of the same key with other text is an error."""
+    from helpers import cite
+
+    glued = []
+    monkeypatch.setattr("myst_nb.glue", lambda k, v, display=False: glued.append(k))
+    cite.start_chapter("demo")
+    cite._glue("k", "1 unit")
+    cite._glue("k", "1 unit")
+    assert glued == ["k"]
+    with pytest.raises(ValueError, match="glued twice"):
+        cite._glue("k", "2 units")

@@ -17,6 +17,10 @@ from .record import Record
 from .values import Derived
 
 
+#: The chapter the running notebook began, so helpers called without one (a chart's data fold) record into it.
+CURRENT: "Chapter | None" = None
+
+
 class Chapter:
     """One chapter's ledger, audit record and glued values."""
 
@@ -85,7 +89,9 @@ def begin(name: str) -> Chapter:
     """Load and validate the ledger, set the chart theme and glue every ledger key the pages reference."""
     plots.set_theme()
     pd.set_option("display.width", 120)
+    global CURRENT
     ch = Chapter(name, ledger.load())
+    CURRENT = ch
     ch.auto_glue()
     return ch
 
@@ -95,6 +101,8 @@ def start(name: str) -> ledger.Ledger:
     """Legacy: load the ledger and start the module-level record of helpers.cite."""
     from . import cite
 
+    global CURRENT
+    CURRENT = None
     cite.start_chapter(name)
     plots.set_theme()
     pd.set_option("display.width", 120)

@@ -13,6 +13,7 @@ from .values import Derived  # noqa: F401
 _USED: dict[str, list[str]] = {}   # ledger id -> where it was shown (glue key, table, chart)
 _CHAPTER: list[str] = [""]
 _FOLDS: list[dict[str, str]] = []   # folded blocks, for the PDF's data appendix
+_GLUED: dict[str, str] = {}          # glue key -> text, so a key two old ids now share is glued once
 
 
 #: Legacy name of the glued-value type.
@@ -24,6 +25,7 @@ def start_chapter(name: str) -> None:
     _CHAPTER[0] = name
     _USED.clear()
     _FOLDS.clear()
+    _GLUED.clear()
 
 
 def fold(name: str, title: str, markdown: str) -> None:
@@ -48,6 +50,12 @@ def used() -> dict[str, list[str]]:
 def _glue(key: str, text: str, target: str = "") -> None:
     from myst_nb import glue
 
+    if key in _GLUED:
+        if _GLUED[key] != text:
+            raise ValueError(f"{_CHAPTER[0]}: glue key {key!r} glued twice with different text: "
+                             f"{_GLUED[key]!r} and {text!r}")
+        return
+    _GLUED[key] = text
     glue(key, Value(text, key, target), display=False)
 
 

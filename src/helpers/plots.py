@@ -157,8 +157,10 @@ def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) 
 
     cols = [c for c in columns if c in chart.data.columns]
     link = f"[Download the data of this chart (CSV)]({chart.csv_link})"
+    ax = chart.figure.axes[0]
+    heading = next((t for t in (ax.get_title(loc) for loc in ("left", "center", "right")) if t), chart.name)
     return fold(None, [("", chart.data[cols], "source" if "source" in cols else None), ("", link, None)],
-                title=f"the numbers drawn in \u201c{chart.figure.axes[0].get_title()}\u201d", name=f"{chart.name}-data",
+                title=f"the numbers drawn in \u201c{heading}\u201d", name=f"{chart.name}-data",
                 ids=[])
 
 

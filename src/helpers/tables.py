@@ -89,11 +89,21 @@ def _latex_layout(longest: list[int], wanted: list[int]) -> tuple[str, list[int]
 
 def _parts(ch):
     """(ledger, record function) of a Chapter; legacy callers pass a Ledger and use helpers.cite's record."""
+    ch = _chapter(ch)
     if hasattr(ch, "record") and hasattr(ch, "ledger"):
         return ch.ledger, ch.record.record
     from .cite import record
 
     return ch, record
+
+
+def _chapter(ch):
+    """`ch`, or when None the chapter the notebook began with `chapter.begin` (legacy notebooks: None)."""
+    if ch is None:
+        from . import chapter
+
+        return chapter.CURRENT
+    return ch
 
 
 def _flat(ids) -> list[str]:
@@ -145,6 +155,7 @@ def fold(ch, blocks, title: str, name: str, ids=None) -> Markdown:
     `blocks` is a list of (heading or "", DataFrame or Markdown text, citation column or None). The
     ledger ids shown (`ids`, else each frame's `id` column) are recorded for the figure audit.
     """
+    ch = _chapter(ch)
     _, record = _parts(ch)
     parts, shown = [], list(ids or [])
     for heading, body, cite in blocks:
