@@ -159,9 +159,9 @@ def models(led) -> tuple[pd.DataFrame, list[str]]:
 def powertrain(led) -> pd.DataFrame:
     """Chart data: models unveiled and models named for local assembly, by powertrain."""
     unveiled, local = _models(led)
-    launch = led.events.loc["ev-nexgen-launch", "date"][:7]
+    launch, named = date_label(led.events.loc["ev-nexgen-launch", "date"][:7]), date_label(local["period"].iloc[0][:7])
     rows = []
-    for frame, label in [(unveiled, f"Unveiled ({launch})"), (local, f"Named for local assembly ({local['period'].iloc[0][:7]})")]:
+    for frame, label in [(unveiled, f"Unveiled ({launch})"), (local, f"Named for local assembly ({named})")]:
         for _, r in frame.iterrows():
             rows.append({"id": r["id"], "period": r["period"], "powertrain": r["dimension"].split(" (")[0],
                          "series": label, "value": r["value"], "unit": "models", "source": r["source"]})
@@ -249,3 +249,19 @@ def chart_fold(ch, chart, title: str, name: str):
     data = data.rename(columns=CHART_HEADERS)
     link = f"[Download the data of this chart (CSV)]({chart.csv_link})"
     return tables.fold(ch, [("Numbers drawn in the chart", data, "Source"), ("", link, None)], title=title, name=name)
+
+
+def bar_alt(chart, head: str, x: str = "series") -> str:
+    """Alt text from the drawn data: `head`, then each bar's label (and group) with its value and unit."""
+    d = chart.data
+    parts = [f"{r[x]}{' (' + str(r['series']) + ')' if x != 'series' else ''}: {number(float(r['value']))} {r['unit']}"
+             for _, r in d.iterrows()]
+    return f"{head}. " + "; ".join(parts) + "."
+
+
+def timeline_alt(events: pd.DataFrame, lanes: list[str]) -> str:
+    """Alt text of the timeline from its events: how many, in which lanes, and how many of each status."""
+    n = status_counts(events)
+    per = "; ".join(f"{lane}: {number(int((events['lane'] == lane).sum()))}" for lane in lanes)
+    states = ", ".join(f"{number(n[s])} {s.replace('_', ' ')}" for s in n if s != "all")
+    return f"Timeline of {number(n['all'])} milestones by date, in {len(lanes)} lanes ({per}): {states}."
