@@ -168,3 +168,23 @@ def test_notebook_is_thin():
                 assert len(node.keys) <= 5, f"a dict literal of {len(node.keys)} entries in: {source[:80]}"
             if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("derived", "text", "rounded"):
                 assert isinstance(node.args[0], ast.Constant), "glue keys are literal strings"
+
+
+def test_alt_text_and_chart_fold_come_from_the_drawn_data(monkeypatch):
+    from types import SimpleNamespace
+
+    data = pd.DataFrame({"id": ["cb-capacity-initial-lou"], "period": ["2024-06-25"], "series": ["LoU"],
+                         "group": ["goal"], "value": [500.0], "unit": ["thousand units per year"],
+                         "source": ["dailypakistan_2024_06_chromebook_lou"]})
+    chart = SimpleNamespace(data=data, csv_link="../_static/chart-data/x.csv")
+    assert evs.bar_alt(chart, "Bars") == "Bars. LoU: 500 thousand units per year."
+    data.loc[0, "value"] = 750.0
+    assert "750" in evs.bar_alt(chart, "Bars"), "alt text follows the data"
+    deals = evs.timeline_events(L, ED["timeline"], list(ED["lanes"]["lane"]))
+    n = evs.status_counts(deals)
+    alt = evs.timeline_alt(deals, list(ED["lanes"]["lane"]))
+    assert alt.startswith(f"Timeline of {n['all']} milestones") and f"{n['announced']} announced" in alt
+    ch = _Chapter()
+    out = evs.chart_fold(ch, chart, "the bars", "x-data").data
+    assert "| Period | Bar | Group | Value | Unit | Source |" in out and "25 Jun 2024" in out and "x.csv" in out
+    assert ch.record.used() == {"cb-capacity-initial-lou": ["fold:x-data"]}
