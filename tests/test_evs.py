@@ -127,7 +127,7 @@ def test_timeline_lanes_and_counts():
 def test_line_volumes_guard_the_claim_that_no_output_is_published():
     vol = evs.line_volumes(L)
     assert set(vol["kind"]) <= {"plan", "target"} and "cb-target-2026-launch" in set(vol["id"])
-    made = _with_rows(**{"cb-production-target-2026": {"kind": "level"}})
+    made = _with_rows(**{"cb-target-2026-launch": {"indicator": "chromebooks_produced", "kind": "level"}})
     with pytest.raises(ValueError, match="count of Chromebooks made"):
         evs.line_volumes(made)
 
@@ -188,3 +188,11 @@ def test_alt_text_and_chart_fold_come_from_the_drawn_data(monkeypatch):
     out = evs.chart_fold(ch, chart, "the bars", "x-data").data
     assert "| Period | Bar | Group | Value | Unit | Source |" in out and "25 Jun 2024" in out and "x.csv" in out
     assert ch.record.used() == {"cb-capacity-initial-lou": ["fold:x-data"]}
+
+
+def test_a_section_naming_an_unknown_indicator_fails():
+    """A renamed indicator left in the yaml would silently empty a fold; it must stop the build."""
+    led = ledger.load()
+    sections = pd.DataFrame([{"name": "x", "title": "t", "indicators": ["no_such_indicator"]}])
+    with pytest.raises(ValueError, match="no_such_indicator"):
+        evs.section(led, sections, "x")

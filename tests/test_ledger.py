@@ -318,3 +318,20 @@ def test_other_sources_validated(ledger_copy, file):
     _fails("other_sources", "nosuchkey_2099", "unknown source key", file=file)
     _fails("other_sources", first["source"], "listed twice", file=file)
     _fails("other_sources", "a b", "does not match the pattern", file=file)
+
+
+def test_one_unit_per_indicator(ledger_copy):
+    """A second unit in an indicator is rejected: convert the rows or split the indicator."""
+    from helpers import paths
+
+    rows = list(csv.DictReader(open(paths.INDICATORS, encoding="utf-8")))
+    idx = next(i for i, r in enumerate(rows, start=1) if r["indicator"] == "handset_exports")
+    _fails("unit", "USD million|units", "one unit per indicator", file="indicators.csv", row=idx)
+
+
+def test_every_indicator_has_one_unit_in_use():
+    led = ledger.load()
+    obs = led.observations[led.observations["kind"] != "stated_change"]
+    mixed = obs.groupby("indicator")["unit"].nunique()
+    assert not list(mixed[mixed > 1].index)
+    assert all(len(ind.units) == 1 for ind in led.indicators.values())

@@ -50,6 +50,11 @@ def _spec(sections: pd.DataFrame, name: str) -> dict:
 def section(led, sections: pd.DataFrame, name: str) -> pd.DataFrame:
     """The theme's rows that one editorial section (`sections` in the yaml) selects, in the order stated."""
     spec, rows = _spec(sections, name), theme_rows(led)
+    named = list(spec.get("indicators", [])) + [i for how in ("named", "unnamed") for i in (spec.get(how) or {}).get("indicators", [])]
+    unknown = sorted(set(named) - set(led.indicators))
+    if unknown:
+        raise ValueError(f"data/editorial/chromebooks_evs.yaml: sections: {name}: indicators {unknown} "
+                         f"are not in data/indicators.csv")
     mask = rows["indicator"].isin(spec.get("indicators", []))
     for how in ("named", "unnamed"):
         rule = spec.get(how)
@@ -224,7 +229,8 @@ def line_volumes(led) -> pd.DataFrame:
     has appeared, since the chapter says none has been published."""
     rows = theme_rows(led)
     made = rows["indicator"] == "chromebooks_produced"
-    vol = rows[(made | rows["indicator"].isin(["chromebook_production_target", "production_capacity"]))
+    vol = rows[(made | rows["indicator"].isin(["chromebook_production_target", "chromebook_annual_production_target",
+                                                         "production_capacity"]))
                & rows["dimension"].str.contains("Chromebook|NRTC")]
     if (made & (rows["kind"] == "level")).any():
         raise ValueError("the ledger now holds a count of Chromebooks made at Haripur: revise the chapter's text")

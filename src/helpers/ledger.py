@@ -214,13 +214,22 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
     return sources
 
 
+def one_unit_per_indicator(name: str, line: int, row: dict[str, str], seen: "_Seen") -> None:
+    """An indicator has one unit: a second unit means convert the rows or split the indicator in two."""
+    if "|" in row["unit"]:
+        raise LedgerError(name, line, "unit", f"indicator {row['indicator']!r} lists several units ({row['unit']!r}): "
+                                              "one unit per indicator (convert the rows, or split into named indicators)")
+
+
 def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
-    """The indicator vocabulary; `unit` may list several allowed units separated by '|'."""
+    """The indicator vocabulary: each indicator with its one unit (`units` is a 1-tuple)."""
     path = Path(path or paths.INDICATORS)
+    name = file_label(path)
     out: dict[str, Indicator] = {}
-    for _, row in read_rows("indicators", path):
-        units = tuple(u.strip() for u in row["unit"].split("|"))
-        out[row["indicator"]] = Indicator(row["indicator"], row["label"], units, row["definition"], row["theme"])
+    for line, row in read_rows("indicators", path):
+        for check in CHECKS["indicators"]:
+            check(name, line, row, _Seen({}, {}))
+        out[row["indicator"]] = Indicator(row["indicator"], row["label"], (row["unit"],), row["definition"], row["theme"])
     return out
 
 
@@ -241,7 +250,7 @@ def known_indicator(name: str, line: int, row: dict[str, str], seen: _Seen) -> N
 
 
 def unit_allowed_for_indicator(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
-    """A level, target or plan is in one of its indicator's units; a stated change in percent or points."""
+    """A level, target or plan is in its indicator's unit; a stated change in percent or points."""
     if row["kind"] == "stated_change":
         if row["unit"] not in CHANGE_UNITS:
             raise LedgerError(name, line, "unit", f"a stated_change is in {CHANGE_UNITS}, not {row['unit']!r}")
@@ -322,6 +331,7 @@ CHECKS = {
                      duplicate_fact),
     "events": (dates_valid, amount_has_unit, known_source, known_other_sources),
     "breaks": (known_indicator, period_in_grammar, known_source),
+    "indicators": (one_unit_per_indicator,),
 }
 
 
@@ -341,7 +351,8 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
     for line, row in _checked("observations", Path(path or paths.OBSERVATIONS), _Seen(indicators, sources)):
         period = parse_period(row["period"])
         base = parse_period(row["base_period"]) if row["base_period"] else None
-        records.append({**row, "value": float(row["value"]), "line": line, "period_obj": period, "base_obj": base,
+        records.append({**row, "value": float(row["value"]), "decimals": len(row["value"].partition(".")[2]),
+                        "line": line, "period_obj": period, "base_obj": base,
                         "period_end": pd.Timestamp(period.end), "basis": period.basis,
                         "period_label": period.label})
     frame = pd.DataFrame.from_records(records)

@@ -25,7 +25,7 @@ from .tables import markdown_table
 
 SITE = paths.BUILD / "site"
 COPY = ["_toc.yml", "references.bib", "_ext", "_static"]
-DATA_FILES = ["observations.csv", "events.csv", "indicators.csv", "breaks.csv", "scorecard.csv", "datapackage.json", "README.md"]
+DATA_FILES = ["observations.csv", "events.csv", "indicators.csv", "breaks.csv", "scorecard.csv", "consistency_notes.csv", "datapackage.json", "README.md"]
 
 
 def _sync_file(src: Path, dest: Path) -> None:
