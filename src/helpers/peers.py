@@ -78,7 +78,7 @@ def ranked_bars(led: Ledger, frame: pd.DataFrame, name: str, title: str, xlabel:
         "period_label": [f"{c} ({p.split(' (')[0]})" for c, p in zip(frame["country"], frame["period_label"])],
         "series": [HIGHLIGHT if c == PAKISTAN else PEER for c in frame["code"]],
         "value": frame["value"], "unit": frame["unit"], "source": frame["source"]})
-    return plots.bars(led, data, name=name, title=title, ylabel=xlabel, xlabel="Country (period of the figure)",
+    return plots.bars(led, data, name=name, title=title, ylabel=xlabel, xlabel="",
                       hue="series", horizontal=True, note=note)
 
 
