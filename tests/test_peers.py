@@ -121,3 +121,14 @@ def test_ranked_bars_highlight_pakistan(led, tmp_path, monkeypatch):
     assert list(chart.data["series"]) == [peers.PEER, peers.HIGHLIGHT]
     assert list(chart.data["period_label"]) == ["India (CY2023)", "Pakistan (CY2023)"]
     assert isinstance(pd.read_csv(tmp_path / "t-peers.csv"), pd.DataFrame)
+
+
+def test_coverage_counts_pakistan_only(led):
+    """The cross-checks coverage table counts Pakistan's series; peer rows (other countries) stay out of it."""
+    from helpers import checks
+
+    cov = checks.coverage(led)
+    assert "handsets_produced (CY)" not in cov.index
+    assert "handsets_local_share (FY)" not in cov.index      # Bangladesh's fiscal-year shares
+    assert cov.loc["handsets_local_share (CY)"].sum() == len(
+        led.select("handsets_local_share").query("theme != 'peers' and basis == 'CY'"))
