@@ -132,3 +132,19 @@ def test_coverage_counts_pakistan_only(led):
     assert "handsets_local_share (FY)" not in cov.index      # Bangladesh's fiscal-year shares
     assert cov.loc["handsets_local_share (CY)"].sum() == len(
         led.select("handsets_local_share").query("theme != 'peers' and basis == 'CY'"))
+
+
+def test_side_by_side_one_row_per_country(led):
+    table = peers.side_by_side(led, {"Fixed": ["peer-fbb-2014-pak", "peer-fbb-2014-ind"],
+                                     "Mobile": ["peer-mbb-2014-ind", "peer-mbb-2014-pak"]})
+    assert list(table["Country"]) == ["India", "Pakistan"]
+    assert list(table["Mobile"]) == ["5.5%", "5.1%"] and list(table["Fixed"]) == ["1.2%", "1.1%"]
+    assert table.loc[1, "id"] == ["peer-fbb-2014-pak", "peer-mbb-2014-pak"]
+    assert table.loc[0, "Source"] == "indiatechonline_2015_09_24_broadband"
+
+
+def test_side_by_side_refuses_different_periods_or_countries(led):
+    with pytest.raises(ValueError, match="one period"):
+        peers.side_by_side(led, {"a": ["peer-internet-2023-pak"], "b": ["peer-fbb-2014-pak"]})
+    with pytest.raises(ValueError, match="one set of countries"):
+        peers.side_by_side(led, {"a": ["peer-fbb-2014-pak"], "b": ["peer-mbb-2014-ind"]})

@@ -108,3 +108,23 @@ def policy_table(led: Ledger, ids) -> pd.DataFrame:
                         "Status": [s.replace("_", " ") for s in ev["status"]], "Source": list(ev["source"])})
     out = out.assign(peer=out["Country"] != led.countries[PAKISTAN].name)
     return out.sort_values(["peer", "Country", "when", "id"]).drop(columns=["peer", "when"]).reset_index(drop=True)
+
+
+
+def side_by_side(led: Ledger, columns: dict[str, list[str]]) -> pd.DataFrame:
+    """Several comparisons of one period as one reader's table: a row per country, a column per comparison.
+
+    The `id` column lists each row's ledger ids. Raises if the comparisons cover different periods or
+    countries: side by side means like with like.
+    """
+    frames = {header: comparison(led, ids).set_index("code") for header, ids in columns.items()}
+    first = next(iter(frames.values()))
+    periods = {p for f in frames.values() for p in f["period_label"]}
+    if len(periods) != 1 or any(sorted(f.index) != sorted(first.index) for f in frames.values()):
+        raise ValueError(f"side-by-side comparisons must share one period and one set of countries: {sorted(periods)}")
+    out = pd.DataFrame({"id": [[f.loc[c, "id"] for f in frames.values()] for c in first.index],
+                        "Country": list(first["country"]), "Period": list(first["period_label"])})
+    for header, f in frames.items():
+        out[header] = [with_unit(float(f.loc[c, "value"]), f.loc[c, "unit"]) for c in first.index]
+    out["Source"] = [";".join(dict.fromkeys(f.loc[c, "source"] for f in frames.values())) for c in first.index]
+    return out
