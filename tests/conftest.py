@@ -21,7 +21,7 @@ def ledger_copy(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "book"
     shutil.copytree(paths.DATA, root / "data")
     shutil.copy(paths.BIBLIOGRAPHY, root / "references.bib")
-    for name in ("OBSERVATIONS", "INDICATORS", "EVENTS", "BREAKS", "BIBLIOGRAPHY", "DATA", "ROOT"):
+    for name in ("OBSERVATIONS", "INDICATORS", "EVENTS", "BREAKS", "COUNTRIES", "BIBLIOGRAPHY", "DATA", "ROOT"):
         old = getattr(paths, name)
         new = root if name == "ROOT" else root / old.relative_to(paths.ROOT)
         monkeypatch.setattr(paths, name, new)

@@ -19,9 +19,8 @@ from test_book import HTML, PDF
 from test_browser import browser, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.book
-THEMES = ["mobile_manufacturing", "chromebooks_evs", "cpec_it_cooperation", "telecom_infrastructure",
+THEMES = ["mobile_manufacturing", "chromebooks_evs", "cpec_it_cooperation", "telecom_infrastructure", "peers",
           "promises_vs_outcomes", "reading_the_numbers"]
-THEMES += [p.stem for p in [paths.CHAPTERS / "peers.ipynb"] if p.exists()]
 MAX_TABLE_SHARE = 0.35
 #: A4 with Sphinx's 1in margins: the text block in PDF points (x from 72 to 595.28 - 72), with a point of slack.
 TEXT_LEFT, TEXT_RIGHT, SLACK = 72.0, 523.28, 1.5

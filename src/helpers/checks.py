@@ -81,9 +81,13 @@ def conflicts(ledger: Ledger) -> pd.DataFrame:
 def coverage(ledger: Ledger, first_year: int = 2016, last_year: int | None = None) -> pd.DataFrame:
     """Number of level rows per indicator (with CY/FY basis) and year the period ends in.
 
-    Years before `first_year` are summed into one column so the table fits a printed page.
+    Years before `first_year` are summed into one column so the table fits a printed page. Pakistan's figures
+    only: rows of theme `peers` describe other countries (and other fiscal years) and are left out.
     """
-    obs = ledger.observations[ledger.observations["kind"] == "level"].copy()
+    obs = ledger.observations[ledger.observations["kind"] == "level"]
+    if "theme" in obs.columns:
+        obs = obs[obs["theme"] != "peers"]
+    obs = obs.copy()
     obs["year"] = obs["period_end"].dt.year
     last = last_year or int(obs["year"].max())
     obs["column"] = [f"<{first_year}" if y < first_year else str(y) for y in obs["year"]]

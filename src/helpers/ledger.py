@@ -233,6 +233,26 @@ def load_indicators(path: Path | None = None) -> dict[str, Indicator]:
     return out
 
 
+@dataclass(frozen=True)
+class Country:
+    """A country the peers chapter compares: ISO alpha-3 code, name and the months of its fiscal year."""
+
+    code: str
+    name: str
+    fiscal_year: str
+    note: str
+
+
+#: The fiscal year the ledger's `FY` periods denote (Pakistan's, July-June).
+LEDGER_FISCAL_YEAR = "Jul-Jun"
+
+
+def load_countries(path: Path | None = None) -> dict[str, Country]:
+    """data/countries.csv: the countries that theme `peers` rows name (by code) in `dimension`."""
+    rows = read_rows("countries", Path(path or paths.COUNTRIES))
+    return {r["code"]: Country(r["code"], r["name"], r["fiscal_year"], r["note"]) for _, r in rows}
+
+
 @dataclass
 class _Seen:
     """What the cross-row checks compare a row against: the vocabularies and the rows read so far."""
@@ -241,6 +261,7 @@ class _Seen:
     sources: dict[str, Source]
     units: set[str] = field(default_factory=set)
     figures: dict[tuple, int] = field(default_factory=dict)
+    countries: dict[str, Country] = field(default_factory=dict)
 
 
 def known_indicator(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
@@ -316,6 +337,30 @@ def duplicate_figure(name: str, line: int, row: dict[str, str], seen: _Seen) -> 
     seen.figures[figure] = line
 
 
+def peer_country(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """A `peers` row names its country's code (data/countries.csv) in `dimension`; an FY period only for a July-June fiscal year."""
+    if row["theme"] != "peers":
+        return
+    country = seen.countries.get(row["dimension"])
+    if country is None:
+        raise LedgerError(name, line, "dimension", f"a peers row names its country's code in dimension, "
+                                                   f"one of {tuple(seen.countries)}; got {row['dimension']!r}")
+    for col in ("period", "base_period"):
+        if row[col].startswith("FY") and country.fiscal_year != LEDGER_FISCAL_YEAR:
+            raise LedgerError(name, line, col, f"{row[col]!r} is a July-June fiscal year but {country.name}'s fiscal "
+                                               f"year runs {country.fiscal_year}: record a calendar period")
+
+
+def peer_event_country(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
+    """A `peers` event names its country (a name of data/countries.csv) as its first actor."""
+    if row["theme"] != "peers":
+        return
+    first = row["actors"].split(";")[0].strip()
+    names = tuple(c.name for c in seen.countries.values())
+    if first not in names:
+        raise LedgerError(name, line, "actors", f"a peers event names its country first, one of {names}; got {first!r}")
+
+
 def amount_has_unit(name: str, line: int, row: dict[str, str], seen: _Seen) -> None:
     """An event's amount has a unit that some indicator uses; a unit never stands without an amount."""
     if row["amount"] and row["unit"] not in seen.units:
@@ -328,8 +373,8 @@ def amount_has_unit(name: str, line: int, row: dict[str, str], seen: _Seen) -> N
 CHECKS = {
     "observations": (known_indicator, unit_allowed_for_indicator, base_period_only_for_stated_change,
                      period_in_grammar, dates_valid, known_source, known_other_sources, duplicate_figure,
-                     duplicate_fact),
-    "events": (dates_valid, amount_has_unit, known_source, known_other_sources),
+                     duplicate_fact, peer_country),
+    "events": (dates_valid, amount_has_unit, known_source, known_other_sources, peer_event_country),
     "breaks": (known_indicator, period_in_grammar, known_source),
     "indicators": (one_unit_per_indicator,),
 }
@@ -345,10 +390,11 @@ def _checked(resource: str, path: Path, seen: _Seen) -> list[tuple[int, dict[str
 
 
 def load_observations(indicators: dict[str, Indicator], sources: dict[str, Source],
-                      path: Path | None = None) -> pd.DataFrame:
+                      path: Path | None = None, countries: dict[str, Country] | None = None) -> pd.DataFrame:
     """Validated observations as a DataFrame, in file order, with parsed period columns."""
     records = []
-    for line, row in _checked("observations", Path(path or paths.OBSERVATIONS), _Seen(indicators, sources)):
+    seen = _Seen(indicators, sources, countries=load_countries() if countries is None else countries)
+    for line, row in _checked("observations", Path(path or paths.OBSERVATIONS), seen):
         period = parse_period(row["period"])
         base = parse_period(row["base_period"]) if row["base_period"] else None
         records.append({**row, "value": float(row["value"]), "decimals": len(row["value"].partition(".")[2]),
@@ -360,10 +406,12 @@ def load_observations(indicators: dict[str, Indicator], sources: dict[str, Sourc
     return frame
 
 
-def load_events(sources: dict[str, Source], units: set[str], path: Path | None = None) -> pd.DataFrame:
+def load_events(sources: dict[str, Source], units: set[str], path: Path | None = None,
+                countries: dict[str, Country] | None = None) -> pd.DataFrame:
     """Validated events (the dated timeline), sorted by date then id."""
     records = []
-    for line, row in _checked("events", Path(path or paths.EVENTS), _Seen({}, sources, units)):
+    seen = _Seen({}, sources, units, countries=load_countries() if countries is None else countries)
+    for line, row in _checked("events", Path(path or paths.EVENTS), seen):
         records.append({**row, "amount": float(row["amount"]) if row["amount"] else None, "line": line,
                         "when": pd.Timestamp(parse_date(row["date"])),
                         "precision": {4: "year", 7: "month"}.get(len(row["date"]), "day")})
@@ -422,6 +470,7 @@ class Ledger:
     events: pd.DataFrame
     sources: dict[str, Source]
     breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*columns("breaks"), "line"]))
+    countries: dict[str, Country] = field(default_factory=dict)
 
     def breaks_for(self, indicator: str) -> dict[str, str]:
         """{period: description} of the recorded breaks in one indicator's series."""
@@ -489,15 +538,16 @@ class Ledger:
 def _load_cached(root: str, stamp: tuple) -> Ledger:
     sources = load_bibliography()
     indicators = load_indicators()
-    observations = load_observations(indicators, sources)
+    countries = load_countries()
+    observations = load_observations(indicators, sources, countries=countries)
     units = {u for ind in indicators.values() for u in ind.units}
-    events = load_events(sources, units)
-    return Ledger(observations, indicators, events, sources, load_breaks(indicators, sources))
+    events = load_events(sources, units, countries=countries)
+    return Ledger(observations, indicators, events, sources, load_breaks(indicators, sources), countries)
 
 
 def load() -> Ledger:
     """Load and validate the whole ledger (cached while the files are unchanged)."""
     files = (paths.BIBLIOGRAPHY, paths.INDICATORS, paths.OBSERVATIONS, paths.EVENTS, paths.BREAKS,
-             paths.DATA / "datapackage.json")
+             paths.COUNTRIES, paths.DATA / "datapackage.json")
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
     return _load_cached(str(paths.ROOT), stamp)

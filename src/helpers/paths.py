@@ -26,6 +26,7 @@ OBSERVATIONS: Path = DATA / "observations.csv"
 INDICATORS: Path = DATA / "indicators.csv"
 EVENTS: Path = DATA / "events.csv"
 BREAKS: Path = DATA / "breaks.csv"
+COUNTRIES: Path = DATA / "countries.csv"
 DATAPACKAGE: Path = DATA / "datapackage.json"
 BIBLIOGRAPHY: Path = ROOT / "references.bib"
 
