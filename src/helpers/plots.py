@@ -70,7 +70,7 @@ def short_source(ledger: Ledger, key: str) -> str:
 
 def source_line(ledger: Ledger, keys) -> str:
     """'Source: Publisher (year); ...' of BibTeX keys (kept for old callers; charts name producers instead)."""
-    keys = list(dict.fromkeys(k for k in keys if k))
+    keys = list(dict.fromkeys(k for ks in keys if ks for k in str(ks).split(";") if k))
     return "Source: " + "; ".join(dict.fromkeys(short_source(ledger, k) for k in keys)) + "."
 
 
@@ -676,13 +676,16 @@ def describe(chart: Chart, kind: str = "Chart") -> str:
 
 def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, lane: str | None = "category",
              colour: str = "status", label: str = "event", xlabel: str = "Date (calendar)", note: str = "",
-             lanes: list[str] | None = None, wrap: int = 40, fontsize: float = SMALL_PT, **finish) -> Chart:
+             lanes: list[str] | None = None, wrap: int = 40, fontsize: float = SMALL_PT,
+             same_as: dict[str, str] | None = None, **finish) -> Chart:
     """Events on a date axis: one row per `lane` value, markers coloured by `colour`, each labelled with its date.
 
     `events_frame` holds rows of `ledger.events` (at least id, date and source, plus the columns named by `lane`,
     `colour` and `label`). A filled marker is an exact day, a hollow one a date known only to the month or year.
-    Labels (wrapped at `wrap` characters) are stacked so that none overlaps another; the chart records the event
-    ids and ships its CSV.
+    Each label (wrapped at `wrap` characters) sits beside its marker on the lowest row of its lane where it
+    overlaps no other label, so no leader lines are needed; `lanes` orders the lanes, and lanes with no event are left out. `same_as`
+    ({duplicate id: kept id}) draws a twice-reported event once, its row citing both sources. Status colours
+    are the same on every chart. The chart records the event ids and ships its CSV.
     """
     from matplotlib.lines import Line2D
 
@@ -696,7 +699,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
         raise KeyError(f"timeline {name!r}: events_frame lacks the columns {missing}")
     if events_frame.empty:
         raise ValueError(f"timeline {name!r}: no events to draw")
-    ev = events_frame.copy()
+    ev = _merge_reports(events_frame, same_as or {}, name)
     ev["when"] = [pd.Timestamp(parse_date(str(d))) for d in ev["date"]]
     ev["exact"] = [len(str(d)) == 10 for d in ev["date"]]
     ev["lane_"] = ev[lane].astype(str) if lane else ""
@@ -707,14 +710,18 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     unknown = sorted(set(ev["lane_"]) - set(lane_order))
     if unknown:
         raise ValueError(f"timeline {name!r}: lanes {unknown} are not in `lanes`")
+    lane_order = [ln for ln in lane_order if ln in set(ev["lane_"])]
     keys = list(dict.fromkeys(ev[colour].astype(str)))
     if colour == "status":
         keys = [k for k in EVENT_STATUSES if k in keys] + [k for k in keys if k not in EVENT_STATUSES]
-    colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+        colours = {k: PALETTE[(list(EVENT_STATUSES).index(k) if k in EVENT_STATUSES else len(EVENT_STATUSES) + i)
+                              % len(PALETTE)] for i, k in enumerate(keys)}
+    else:
+        colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
     span = ev["when"].max() - ev["when"].min()
     pad = max(span * 0.04, pd.Timedelta(days=20))
     xlim = (mdates.date2num(ev["when"].min() - pad), mdates.date2num(ev["when"].max() + pad))
-    row, gap = fontsize * 1.4, 9.0               # points: one text line, marker to first label
+    row = fontsize * 1.4                          # points: one text line
     width = plt.rcParams["figure.figsize"][0]
     style = {"fontsize": fontsize, "color": "#222222", "zorder": 5, "va": "bottom",
              "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}}
@@ -739,57 +746,54 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
             fig.tight_layout(rect=(0, 0.06, 1, 1))
         return fig, ax
 
-    # Pass 1: measure each label (in pixels) and stack it on the lowest free rows of its lane.
+    # Pass 1: measure each label (in pixels) and put it beside its marker on the lowest free row of its lane.
     fig, ax = frame(4.0, {ln: 10.0 * i for i, ln in enumerate(lane_order)}, 10.0 * len(lane_order))
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = _canvas(fig).get_renderer()
     left, right = ax.get_window_extent(renderer).x0, ax.get_window_extent(renderer).x1
     px_per_pt = fig.dpi / 72
-    sep = 5 * px_per_pt                          # horizontal space kept between labels on one row
+    sep, off = 5 * px_per_pt, 6.0                # px kept between labels on a row; pt from marker to its label
     taken: dict[str, list[tuple[float, float, int, int]]] = {ln: [] for ln in lane_order}
     place = []
     for _, e in ev.iterrows():
         x = ax.transData.transform((mdates.date2num(e["when"]), 0))[0]
         probe = ax.text(0, 0, e["text"], **style)
-        w = probe.get_window_extent(renderer).width + 4 * px_per_pt
+        w = probe.get_window_extent(renderer).width + 2 * px_per_pt
         probe.remove()
         lines = e["text"].count("\n") + 1
-        spans = [(x, x + w, "left"), (x - w, x, "right")]
+        reach = off * px_per_pt
+        spans = [(x - reach, x + reach + w, "left"), (x - reach - w, x + reach, "right")]
         spans = [sp for sp in spans if sp[0] >= left and sp[1] <= right] or [min(spans, key=lambda sp: abs(
             min(sp[0] - left, 0)) + abs(max(sp[1] - right, 0)))]
-        choice = None
-        for level in range(len(ev) * 3):
-            for x0, x1, ha in spans:
-                clash = any(x0 < b1 + sep and b0 < x1 + sep and level < l1 and l0 < level + lines
-                            for b0, b1, l0, l1 in taken[e["lane_"]])
-                if not clash:
-                    choice = (level, ha, x0, x1)
-                    break
-            if choice:
-                break
-        level, ha, x0, x1 = choice
-        taken[e["lane_"]].append((x0, x1, level, level + lines))
+        boxes = taken[e["lane_"]]
+        level, ha, x0, x1 = next((level, ha, x0, x1) for level in range(len(ev) * 3) for x0, x1, ha in spans
+                                 if not any(x0 < b1 + sep and b0 < x1 + sep and level < l1 and l0 < level + lines
+                                            for b0, b1, l0, l1 in boxes))
+        boxes.append((x0, x1, level, level + lines))
         place.append((level, ha))
     plt.close(fig)
 
-    # Pass 2: each lane as tall as its stack of labels, in points, so one data unit is one point.
-    heights = {ln: gap + row * max([l1 for _, _, _, l1 in taken[ln]] or [1]) + 8 for ln in lane_order}
+    # Pass 2: each lane a band as tall as its rows, in points (one data unit is one point); no leader lines.
+    pad = 6.0
+    heights = {ln: 2 * pad + row * max(l1 for _, _, _, l1 in taken[ln]) for ln in lane_order}
     legend_room = 22.0
     total = sum(heights.values()) + legend_room
-    tops, y = {}, 0.0
+    bottoms, y = {}, 0.0
     for ln in reversed(lane_order):
-        tops[ln] = y + 6                               # the lane's baseline, near the foot of its band
+        bottoms[ln] = y
         y += heights[ln]
-    fig, ax = frame((total + 120) / 72, tops, total)
-    for ln in lane_order:
-        ax.axhline(tops[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
+    centres = {ln: bottoms[ln] + heights[ln] / 2 for ln in lane_order}
+    fig, ax = frame((total + 120) / 72, centres, total)
+    for ln in lane_order[1:]:
+        ax.axhline(bottoms[ln] + heights[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
+    label_style = {**style, "va": "center"}
     for (_, e), (level, ha) in zip(ev.iterrows(), place):
-        x, y0, col = mdates.date2num(e["when"]), tops[e["lane_"]], colours[str(e[colour])]
+        lines = e["text"].count("\n") + 1
+        x, col = mdates.date2num(e["when"]), colours[str(e[colour])]
+        y0 = bottoms[e["lane_"]] + pad + row * (level + lines / 2)
         ax.plot([x], [y0], marker="o", markersize=7, color=col, markerfacecolor=col if e["exact"] else "white",
                 markeredgewidth=1.6, zorder=4, linestyle="")
-        ax.annotate("", (x, y0), xytext=(0, gap + row * level), textcoords="offset points", zorder=3,
-                    arrowprops={"arrowstyle": "-", "color": col, "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0})
-        ax.annotate(e["text"], (x, y0), xytext=(0, gap + row * level), textcoords="offset points", ha=ha, **style)
+        ax.annotate(e["text"], (x, y0), xytext=(off if ha == "left" else -off, 0), textcoords="offset points", ha=ha,
+                    **label_style)
     handles = [Line2D([], [], marker="o", linestyle="", color=colours[k], label=k.replace("_", " ")) for k in keys]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color="#555555",
                           label="month or year only"))
@@ -805,6 +809,21 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     chart = _chart(ledger, fig, ax, data, name, title, xlabel, "", note, finish=finish, kind="Timeline")
     chart.finish.axes_height_pt = total
     return chart
+
+
+def _merge_reports(events: pd.DataFrame, same_as: dict[str, str], name: str) -> pd.DataFrame:
+    """Events with each duplicate report folded into the event it repeats: one row, both sources."""
+    ev = events.copy()
+    for dup, kept in same_as.items():
+        if dup not in set(ev["id"]):
+            continue
+        if kept not in set(ev["id"]):
+            raise ValueError(f"timeline {name!r}: {dup!r} repeats {kept!r}, which is not on this chart")
+        extra = ev.loc[ev["id"] == dup, "source"].iloc[0]
+        row = ev["id"] == kept
+        ev.loc[row, "source"] = ";".join(dict.fromkeys(str(ev.loc[row, "source"].iloc[0]).split(";") + [extra]))
+        ev = ev[ev["id"] != dup]
+    return ev
 
 
 def _keep_axes_height(fig: plt.Figure, ax: plt.Axes, points: float) -> None:
