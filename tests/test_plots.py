@@ -191,11 +191,27 @@ def test_words_follow_the_ledger(led):
     assert plots.words(led, title, share=share) == "Output 25 million units in 2021, up from 0.3 (94% of supply)"
     led.observations.loc["a-2021", "value"] = 31.4                        # a corrected ledger value
     assert plots.words(led, title, share=share).startswith("Output 31 million units in 2021")
+    assert plots.words(led, "{last:.0} in {last:year}; {who}", last="a-2022", who="PTA") == "22 million units in 2022; PTA"
     with pytest.raises(KeyError, match="no-such-id"):
         plots.words(led, "{no-such-id}")
 
 
 def test_alt_text_is_built_from_the_data(led):
     chart = _local(led)
-    assert chart.alt == ("Bar chart of handsets (million units), CY2016 to CY2021. local: 0.3 million units in "
+    assert chart.alt == ("Bar chart of handsets (million units), CY2016 to CY2021. 0.3 million units in "
                          "CY2016, 24.7 million units in CY2021.")
+    frame = plots.tidy(led, led.observations.loc[["a-2016", "a-2019", "a-2021", "a-2022"]])
+    frame.loc[1, "value"] = 30.0
+    lines = plots.lines(led, frame, name="peak", title="t", ylabel="ICT exports (USD million)")
+    assert lines.alt == ("Line chart of ICT exports (USD million), CY2016 to CY2022. local: 0.3 million units in "
+                         "CY2016, 21.9 million units in CY2022, peak 30 million units in CY2019.")
+    cats = plots.bars(led, frame, name="cats", x="id", hue=None, horizontal=True, title="t", ylabel="Units")
+    assert cats.alt.startswith("Bar chart of units. a-2016: 0.3 million units, a-2019: 30 million units")
+
+
+def test_a_long_title_over_long_bar_labels_moves_to_the_figure_edge(led):
+    frame = plots.tidy(led, led.observations.loc[["a-2016", "a-2019"]])
+    frame["label"] = ["A promise with a long description, due 2016", "Another long promise, due 2019"]
+    chart = plots.bars(led, frame, name="wide", x="label", hue=None, horizontal=True, ylabel="Percent",
+                       title="A title that states the finding of the chart in a full sentence")
+    chart.png()                                                            # fits: no ChartTextError

@@ -137,3 +137,9 @@ def test_status_colours_are_the_same_on_every_chart(led):
         return next(h.get_color() for h in chart.figure.axes[0].get_legend().legend_handles
                     if h.get_label() == status)
     assert colour_of(one, "operating") == colour_of(two, "operating")
+
+
+def test_timeline_alt_text_lists_the_events(led):
+    chart = plots.timeline(led, led.events, "alt", "t")
+    assert chart.alt.startswith("Timeline of 7 events from 25 Jun 2024 to 2026 in the lanes manufacturing, policy, "
+                                "training: 5 announced, 1 under way, 1 operating. 25 Jun 2024: Agreement signed")

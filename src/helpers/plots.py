@@ -98,6 +98,7 @@ class Ref:
     text: str = ""
     axis: str = "y"
     style: str = "--"
+    above: bool = False          # label outside the plot, above its top edge (a vertical line only)
 
 
 @dataclass
@@ -159,6 +160,8 @@ class Chart:
     time_axis: bool = False
     alt: str = ""
     finished: bool = False
+    x: str = "period_label"
+    hue: str | None = "series"
 
     def png(self) -> bytes:
         """The finished chart as PNG bytes (checked, without timestamp or software tag: reruns are identical)."""
@@ -206,10 +209,25 @@ class Chart:
             if text.get_window_extent(renderer).x1 <= fig.bbox.width * 0.99:
                 break
             width -= 4
-        fig.tight_layout(rect=(0, text.get_window_extent().y1 / fig.bbox.height + 0.01, 1, 1))
+        rect = (0, text.get_window_extent().y1 / fig.bbox.height + 0.01, 1, 1)
+        fig.tight_layout(rect=rect)
+        _title_inside(fig, ax, renderer, rect)
         if f.axes_height_pt:
             _keep_axes_height(fig, ax, f.axes_height_pt)
         self.finished = True
+
+
+def _title_inside(fig: plt.Figure, ax: plt.Axes, renderer, rect) -> None:
+    """A title wider than the room right of the axes' left edge starts at the figure's left margin instead."""
+    fig.canvas.draw()
+    title = next((t for t in (ax._left_title, ax.title, ax._right_title) if t.get_text()), None)
+    if title is None or title.get_window_extent(renderer).x1 <= fig.bbox.width - 2:
+        return
+    title.set_in_layout(False)
+    fig.tight_layout(rect=rect)
+    axes = ax.get_window_extent(renderer)
+    title.set_x((0.01 * fig.bbox.width - axes.x0) / axes.width)
+    title.set_horizontalalignment("left")
 
 
 def _canvas(fig: plt.Figure) -> FigureCanvasAgg:
@@ -249,8 +267,8 @@ def _draw_ref(ax: plt.Axes, ref: Ref, time_axis: bool, small: float = SMALL_PT) 
         at = _x_of(ref.at) if time_axis and isinstance(ref.at, (str, date)) else float(ref.at)
         ax.axvline(at, **style)
         if ref.text:
-            ax.annotate(ref.text, (at, 1), xycoords=("data", "axes fraction"), xytext=(3, -3), ha="left", va="top",
-                        **label)
+            ax.annotate(ref.text, (at, 1), xycoords=("data", "axes fraction"), xytext=(0, 2) if ref.above else (3, -3),
+                        ha="center" if ref.above else "left", va="bottom" if ref.above else "top", **label)
     else:
         ax.axhline(float(ref.at), **style)
         if ref.text:
@@ -425,7 +443,8 @@ def _record_and_save(data: pd.DataFrame, name: str) -> None:
 
 def _chart(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, name: str, title: str,
            xlabel: str, ylabel: str, note: str = "", source_ids=(), finish: dict | None = None,
-           value_axis: str = "y", time_axis: bool = False, kind: str = "chart") -> Chart:
+           value_axis: str = "y", time_axis: bool = False, kind: str = "chart", x: str = "period_label",
+           hue: str | None = "series") -> Chart:
     """Label the axes, write the CSV, record the ids; layout waits for `Chart.finalize` (when shown)."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -433,7 +452,8 @@ def _chart(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, na
     _record_and_save(data, name)
     plt.close(fig)
     chart = Chart(fig, data, name, source=producer_line(ledger, data, source_ids), note=note,
-                  finish=Finish(**_finish_options(name, finish or {})), value_axis=value_axis, time_axis=time_axis)
+                  finish=Finish(**_finish_options(name, finish or {})), value_axis=value_axis, time_axis=time_axis,
+                  x=x, hue=hue)
     chart.alt = describe(chart, kind)
     return chart
 
@@ -472,12 +492,18 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
     if time:
         data = _with_dates(data, periods)
         keys = list(dict.fromkeys(groups))
+        present = {}                              # the groups drawn in each period share its span
+        for p, g in zip(periods, groups):
+            present.setdefault(p.text, [])
+            if g not in present[p.text]:
+                present[p.text].append(g)
         for k, key in enumerate(keys):
             rows = [i for i, g in enumerate(groups) if g == key]
             left = [mdates.date2num(periods[i].start) for i in rows]
             span = [mdates.date2num(periods[i].end) + 1 - mdates.date2num(periods[i].start) for i in rows]
-            width = [s * 0.8 / len(keys) for s in span]
-            xs = [lo + s * 0.1 + w * k for lo, s, w in zip(left, span, width)]
+            width = [s * 0.8 / len(present[periods[i].text]) for i, s in zip(rows, span)]
+            xs = [lo + s * 0.1 + w * present[periods[i].text].index(key)
+                  for i, lo, s, w in zip(rows, left, span, width)]
             bar = ax.bar(xs, data["value"].iloc[rows], width=width, align="edge", color=PALETTE[k % len(PALETTE)],
                          label=str(key) if hue else None)
             if annotate:
@@ -509,7 +535,7 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
     if horizontal:
         xlabel, ylabel = ylabel, xlabel
     return _chart(ledger, fig, ax, data, name, title, xlabel, ylabel, note, source_ids, finish,
-                  value_axis="x" if horizontal else "y", time_axis=bool(time), kind="Bar chart")
+                  value_axis="x" if horizontal else "y", time_axis=bool(time), kind="Bar chart", x=x, hue=hue)
 
 
 def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str, xlabel: str = "",
@@ -557,7 +583,7 @@ def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str
         ax.legend(frameon=False)
     ax.set_ylim(bottom=0)
     return _chart(ledger, fig, ax, data, name, title, xlabel, ylabel, note, source_ids,
-                  {**finish, "refs": refs}, time_axis=bool(time), kind="Line chart")
+                  {**finish, "refs": refs}, time_axis=bool(time), kind="Line chart", hue=hue)
 
 
 def show(chart: Chart, alt: str | None = None, **finish) -> Image:
@@ -609,7 +635,9 @@ class _Values(dict):
         self.ledger, self.extra, self.used = ledger, extra, []
 
     def __missing__(self, key: str):
-        if key in self.extra:
+        if key in self.extra and isinstance(self.extra[key], str) and self.extra[key] in self.ledger.observations.index:
+            key = self.extra[key]                 # a name for a ledger id chosen in code, e.g. the latest year
+        elif key in self.extra:
             v = self.extra[key]
             inputs = getattr(v, "inputs", ())
             self.used += list(inputs)
@@ -634,8 +662,9 @@ def words(ledger: Ledger, template: str, **values) -> str:
     """A title, caption or alt text with its numbers filled from the ledger, formatted as glued values.
 
     `{hs-local-2024-pta}` -> '31.38 million units'; `{hs-local-2024-pta:.0}` -> '31 million units';
-    `{id:n}` the number alone; `{id:period}` / `{id:short}` / `{id:year}` its period. Keyword `values` (a
-    `Derived` or plain text) fill other names: `{share:.0}` -> '94%'.
+    `{id:n}` the number alone; `{id:period}` / `{id:short}` / `{id:year}` its period. Keyword `values` fill
+    other names: a `Derived` (`{share:.0}` -> '94%'), a ledger id chosen in code (`last="hs-local-2025-pta"`,
+    then `{last:year}`), or plain text.
     """
     return template.format_map(_Values(ledger, values))
 
@@ -649,28 +678,47 @@ def span_text(data: pd.DataFrame) -> str:
     return first.short if first == last else f"{first.short} to {last.short}"
 
 
+def _describe_events(d: pd.DataFrame) -> str:
+    """Alt text of a timeline: how many events, from when to when, in which lanes, by status, and each label."""
+    from .fmt import date_label
+    from .ledger import EVENT_STATUSES
+
+    head = f"Timeline of {len(d)} events from {date_label(d['date'].iloc[0])} to {date_label(d['date'].iloc[-1])}"
+    if "lane" in d.columns:
+        head += " in the lanes " + ", ".join(dict.fromkeys(d["lane"]))
+    if "status" in d.columns:
+        counts = d["status"].value_counts()
+        order = [k for k in EVENT_STATUSES if k in counts] + [k for k in counts.index if k not in EVENT_STATUSES]
+        head += ": " + ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in order)
+    return head + ". " + "; ".join(d["label"]) + "."
+
+
 def describe(chart: Chart, kind: str = "Chart") -> str:
-    """Alt text built from the drawn data: kind, axes, span, and each series' first and last value."""
+    """Alt text built from the drawn data: kind, axes, span, and per series its first, last and peak value
+    (time) or each bar's label and value (categories)."""
     d, ax = chart.data, chart.figure.axes[0]
+    if {"date", "label"} <= set(d.columns) and "value" not in d.columns:
+        return _describe_events(d)
     axes = f"{ax.get_ylabel() or ax.get_xlabel()}" if chart.value_axis == "y" else ax.get_xlabel()
-    head = f"{kind} of {axes[:1].lower() + axes[1:]}" if axes else kind
+    lower = axes[:1].lower() if axes[1:2].islower() else axes[:1]
+    head = f"{kind} of {lower + axes[1:]}" if axes else kind
     if not {"value", "unit"} <= set(d.columns) or d.empty:
         return head + "."
     span = span_text(d) if chart.time_axis else ""
+    hue = chart.hue if chart.hue in d.columns and chart.hue != chart.x else None
     parts = []
-    key = "series" if "series" in d.columns else None
-    for name, grp in (d.groupby(key, sort=False) if key else [("", d)]):
-        if chart.time_axis and len(grp) > 1:
+    for name, grp in (d.groupby(hue, sort=False) if hue else [("", d)]):
+        said = (lambda r: f"{with_unit(float(r['value']), r['unit'])} in {parse_period(str(r['period'])).short}")
+        if chart.time_axis:
             grp = grp.sort_values("date")
-            a, b = grp.iloc[0], grp.iloc[-1]
-            parts.append(f"{name}: {with_unit(float(a['value']), a['unit'])} in {parse_period(str(a['period'])).short}"
-                         f", {with_unit(float(b['value']), b['unit'])} in {parse_period(str(b['period'])).short}")
+            items = [said(grp.iloc[0])] + ([said(grp.iloc[-1])] if len(grp) > 1 else [])
+            if len(grp) > 2 and grp["value"].idxmax() not in (grp.index[0], grp.index[-1]):
+                items.append("peak " + said(grp.loc[grp["value"].idxmax()]))
         else:
-            label = "period_label" if "period_label" in grp.columns else None
-            items = [f"{r[label] if label else ''} {with_unit(float(r['value']), r['unit'])}".strip()
-                     for _, r in grp.head(6).iterrows()]
-            more = f" and {len(grp) - 6} more" if len(grp) > 6 else ""
-            parts.append((f"{name}: " if name else "") + ", ".join(items) + more)
+            x = chart.x if chart.x in grp.columns else None
+            items = [(f"{r[x]}: " if x else "") + with_unit(float(r['value']), r['unit'])
+                     for _, r in grp.head(8).iterrows()] + ([f"and {len(grp) - 8} more"] if len(grp) > 8 else [])
+        parts.append((f"{name}: " if name else "") + ", ".join(items))
     return f"{head}{', ' + span if span else ''}. " + "; ".join(parts) + "."
 
 
