@@ -215,3 +215,40 @@ def test_a_long_title_over_long_bar_labels_moves_to_the_figure_edge(led):
     chart = plots.bars(led, frame, name="wide", x="label", hue=None, horizontal=True, ylabel="Percent",
                        title="A title that states the finding of the chart in a full sentence")
     chart.png()                                                            # fits: no ChartTextError
+
+
+# ---- words in figure metadata and chart titles follow the data -----------------------------------------
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+from helpers import paths  # noqa: E402
+
+#: Chapters whose charts are built with `plots.words` / `chart.alt` (the others are being migrated).
+MIGRATED = ["intro", "mobile_manufacturing", "promises_vs_outcomes", "cpec_it_cooperation", "cross_checks"]
+_NAMES = r"\b[2-5]G\b|\b3G/4G\b|\bPC-1\b|\bFY\d\d\b|\bCY20\d\d\b|\bPakSat-MM1\b"
+
+
+def typed_numbers(cell: dict) -> list[str]:
+    """Digits typed into a code cell's figure caption, alt text or a chart title literal (not data-derived)."""
+    meta = cell.get("metadata", {}).get("mystnb", {})
+    texts = [meta.get("figure", {}).get("caption", ""), meta.get("image", {}).get("alt", "")]
+    code = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+    texts += [re.sub(r"\{[^{}]*\}", "", t) for t in re.findall(r"title=f?\"([^\"]*)\"", code)]
+    return [t for t in texts if re.search(r"\d", re.sub(_NAMES, "", t))]
+
+
+def test_typed_numbers_are_found():
+    assert typed_numbers({"cell_type": "code", "source": ['c = plots.bars(L, d, title="Up 88% in 2024")'],
+                          "metadata": {}})
+    assert typed_numbers({"cell_type": "code", "source": [],
+                          "metadata": {"mystnb": {"image": {"alt": "about 31 million in 2024"}}}})
+    assert not typed_numbers({"cell_type": "code", "source": ['title=f"{share:.0f} of 3G/4G", x=plots.words(L, "{a:.0}")'],
+                              "metadata": {"mystnb": {"figure": {"caption": "By fiscal year (FY24 to FY25)."}}}})
+
+
+@pytest.mark.parametrize("stem", MIGRATED)
+def test_no_number_typed_into_figure_words(stem):
+    cells = json.loads((paths.CHAPTERS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    found = [t for c in cells for t in typed_numbers(c)]
+    assert not found, f"{stem}: numbers typed into captions, alt text or chart titles: {found}"
