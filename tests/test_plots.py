@@ -157,6 +157,13 @@ def test_tiny_text_fails(led):
         chart.png()
 
 
+def test_text_too_small_for_the_screen_fails(led):
+    chart = _local(led)
+    chart.figure.axes[0].annotate("small on screen", (0.5, 0.5), xycoords="axes fraction", fontsize=9)
+    with pytest.raises(plots.ChartTextError, match=r"'small on screen' shows at 10\.2 px on screen"):
+        chart.png()
+
+
 def test_default_text_sizes_pass_the_print_check(led):
     chart = _local(led, refs=[plots.Ref(10, "target")], notes=[plots.Note("2019", 5.0, "a note")])
     chart.png()                                                            # does not raise

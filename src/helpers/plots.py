@@ -41,8 +41,12 @@ PALETTE = sns.color_palette("colorblind")
 PRINT_WIDTH_IN = 8.27 - 2.0
 #: The smallest font a printed chart may carry, in points on the page.
 MIN_PRINT_PT = 7.0
-#: Size of small chart text (source line, bar values, legend, reference-line labels), in figure points.
-SMALL_PT = 9.0
+#: Width at which the HTML page shows a chart (its content column), and the smallest text it may show there.
+SCREEN_WIDTH_PX = 650
+MIN_SCREEN_PX = 10.5
+#: Size of small chart text (source line, bar values, legend, reference-line labels), in figure points: in an
+#: 8-inch figure it prints at 7.8 pt and shows at about 11.5 px in the HTML column (about 650 px wide).
+SMALL_PT = 10.0
 #: A step between two points of a line this many times the series' usual step is a gap: the line breaks.
 GAP_FACTOR = 1.5
 
@@ -312,11 +316,13 @@ def _drawn_texts(fig: plt.Figure):
     return [t for t in out if isinstance(t, Text) and t.get_visible() and t.get_text().strip()]
 
 
-def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, min_pt: float = MIN_PRINT_PT) -> None:
-    """Raise ChartTextError naming chart and text if a text leaves the figure or prints below `min_pt`.
+def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, min_pt: float = MIN_PRINT_PT,
+               screen_width: float = SCREEN_WIDTH_PX, min_px: float = MIN_SCREEN_PX) -> None:
+    """Raise ChartTextError naming chart and text if a text leaves the figure, prints below `min_pt` or shows
+    below `min_px` on screen.
 
-    A figure wider than `print_width` inches is scaled down to it in the PDF, so its fonts shrink by the
-    same factor.
+    A figure wider than `print_width` inches is scaled down to it in the PDF, and the HTML shows it
+    `screen_width` pixels wide, so its fonts shrink by the same factors.
     """
     renderer = _canvas(fig).get_renderer()
     scale = min(1.0, print_width / fig.get_figwidth())
@@ -329,6 +335,11 @@ def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, 
             raise ChartTextError(f"chart {name!r}: text {shown!r} prints at {printed:.1f} pt, below {min_pt:g} pt "
                                  f"(font {t.get_fontsize():g} pt in a {fig.get_figwidth():g}-inch figure printed "
                                  f"{print_width:g} inches wide)")
+        px = t.get_fontsize() / 72 * screen_width / fig.get_figwidth()
+        if px < min_px - 1e-6:
+            raise ChartTextError(f"chart {name!r}: text {shown!r} shows at {px:.1f} px on screen, below {min_px:g} px "
+                                 f"(font {t.get_fontsize():g} pt in a {fig.get_figwidth():g}-inch figure shown "
+                                 f"{screen_width:g} px wide)")
         b = t.get_window_extent(renderer)
         over = {"left": box.x0 - b.x0, "right": b.x1 - box.x1, "bottom": box.y0 - b.y0, "top": b.y1 - box.y1}
         side, by = max(over.items(), key=lambda kv: kv[1])
@@ -598,13 +609,16 @@ def show(chart: Chart, alt: str | None = None, **finish) -> Image:
     return Image(data=chart.png(), format="png", metadata={"alt": chart.alt} if chart.alt else None)
 
 
-def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) -> Markdown:
-    """The numbers a chart draws, as a table (so regression tests see them), and its CSV link."""
+def data(chart: Chart, columns=("period", "series", "value", "unit", "source"), ch=None) -> Markdown:
+    """The numbers a chart draws, as a table (so regression tests see them), and its CSV link.
+
+    Pass the chapter `ch` of `chapter.begin` so the block reaches the PDF's data appendix through its record.
+    """
     from .tables import fold
 
     cols = [c for c in columns if c in chart.data.columns]
     link = f"[Download the data of this chart (CSV)]({chart.csv_link})"
-    return fold(None, [("", chart.data[cols], "source" if "source" in cols else None), ("", link, None)],
+    return fold(ch, [("", chart.data[cols], "source" if "source" in cols else None), ("", link, None)],
                 title=f"the numbers drawn in \u201c{chart.title}\u201d", name=f"{chart.name}-data",
                 ids=[])
 
