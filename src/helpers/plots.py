@@ -295,7 +295,8 @@ def _place_legend(ax: plt.Axes, f: Finish) -> None:
         ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=cols, frameon=False,
                   borderaxespad=0.2)
     else:
-        ax.legend(handles, labels, loc=f.legend or "best", ncol=cols, frameon=False)
+        ax.legend(handles, labels, loc=f.legend or "best", ncol=cols, frameon=True, facecolor="white",
+                  edgecolor="none", framealpha=0.9)           # a white box: reference lines pass behind it
 
 
 def _drawn_texts(fig: plt.Figure):
