@@ -49,11 +49,12 @@ def _label_boxes(chart):
 
 def test_timeline_data_sorted_labelled_and_recorded(led, chart_dir):
     chart = plots.timeline(led, led.events, "tl", "Events by date")
-    assert list(chart.data.columns) == ["id", "date", "lane", "status", "label", "source"]
+    assert list(chart.data.columns) == ["id", "date", "lane", "status", "label", "source", "date_drawn"]
+    assert chart.data.set_index("id").loc["e-plan", "date_drawn"] == "2025-10-01"
     assert list(chart.data["id"]) == ["e-sign", "e-policy", "e-plan", "e-start", "e-first", "e-mou", "e-year"]
     assert chart.data.set_index("id").loc["e-plan", "label"].startswith("Oct 2025: ")
     assert chart.data.set_index("id").loc["e-sign", "label"].startswith("25 Jun 2024: ")
-    assert (chart_dir / "tl.csv").read_text().splitlines()[0] == "id,date,lane,status,label,source"
+    assert (chart_dir / "tl.csv").read_text().splitlines()[0] == "id,date,lane,status,label,source,date_drawn"
     assert all(cite.used()[i] == ["chart:tl"] for i in led.events["id"])
     assert len(_label_boxes(chart)) == len(EVENTS)
 

@@ -869,6 +869,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     data[colour] = ev[colour].astype(str).to_numpy()
     data["label"] = ev["text"].str.replace("\n", " ").to_numpy()
     data["source"] = ev["source"].to_numpy()
+    data["date_drawn"] = [w.date().isoformat() for w in ev["when"]]   # the day the marker sits on
     chart = _chart(ledger, fig, ax, data, name, title, xlabel, "", note, finish=finish, kind="Timeline")
     chart.finish.axes_height_pt = total
     return chart
