@@ -4,10 +4,28 @@
   and an archived copy of every web source in references.bib.
 - Each page lists every script once: sphinx-thebe and the book theme both add thebe's configuration
   script, and the second copy is a JavaScript error ("THEBE_JS_URL has already been declared").
+- A chart's alt text travels in its output's metadata (`plots.show` builds it from the data drawn), so
+  it follows the ledger like the chart; myst-nb reads only width and height from there, so the image
+  renderer is wrapped to read `alt` too (cell metadata alt, if any, is overridden).
 """
 from pybtex.plugin import register_plugin
 
 from bibstyle import BookStyle
+from myst_nb.core.render import NbElementRenderer
+
+_render_image = NbElementRenderer.render_image
+
+
+def _render_image_with_alt(self, data):
+    nodes = _render_image(self, data)
+    alt = data.output_metadata.get(data.mime_type, {}).get("alt")
+    if alt:
+        for node in nodes:
+            node["alt"] = str(alt)
+    return nodes
+
+
+NbElementRenderer.render_image = _render_image_with_alt
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):

@@ -26,3 +26,166 @@ def test_axis_basis():
     assert axis_basis(["2024", "FY2024"]) == "mixed"
     with pytest.raises(ValueError):
         axis_basis([])
+
+
+# ---- charts on a small ledger built here ---------------------------------------------------------------
+
+import matplotlib.dates as mdates  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from helpers import cite, plots  # noqa: E402
+from helpers.ledger import Ledger, Source  # noqa: E402
+from helpers.periods import parse_period  # noqa: E402
+from helpers.values import Derived  # noqa: E402
+
+ROWS = [  # id, period, series, value, origin, source
+    ("a-2016", "2016", "local", 0.3, "Topline Securities", "news"),
+    ("a-2019", "2019", "local", 11.7, "PTA", "news"),
+    ("a-2020", "2020", "local", 13.1, "PTA", "news"),
+    ("a-2021", "2021", "local", 24.7, "PTA", "pta"),
+    ("a-2022", "2022", "local", 21.9, "PTA", "pta"),
+    ("b-fy23", "FY2023", "bill", 570.0, "PBS", "news"),
+    ("b-fy24", "FY2024", "bill", 1900.0, "PBS", "news"),
+]
+
+
+@pytest.fixture
+def led() -> Ledger:
+    obs = pd.DataFrame([{"id": i, "period": p, "period_obj": parse_period(p), "dimension": s, "value": v,
+                         "unit": "million units" if s == "local" else "USD million", "origin": o, "source": k}
+                        for i, p, s, v, o, k in ROWS])
+    obs.index = list(obs["id"])
+    src = {"news": Source("news", "T", "Dawn", "2025-01-01", "https://example.org/a", "2026-11-25"),
+           "pta": Source("pta", "T", "Pakistan Telecommunication Authority", "2025-01-01", "https://example.org/b",
+                         "2026-11-25")}
+    events = pd.DataFrame(columns=["id", "origin", "source"])
+    return Ledger(obs, {}, events, src)
+
+
+@pytest.fixture(autouse=True)
+def chart_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("PKBOOK_CHART_DIR", str(tmp_path / "chart-data"))
+    plots.set_theme()
+    cite.start_chapter("test")
+    return tmp_path / "chart-data"
+
+
+def _local(led, **kw):
+    return plots.bars(led, plots.tidy(led, led.observations.loc[["a-2016", "a-2019", "a-2020", "a-2021"]]),
+                      name="local", title="Local output", ylabel="Handsets (million units)", hue=None, **kw)
+
+
+def test_year_bars_sit_on_their_year_with_the_gap_visible(led, chart_dir):
+    chart = _local(led)
+    ax = chart.figure.axes[0]
+    centres = sorted(mdates.num2date(p.get_x() + p.get_width() / 2).date() for p in ax.patches)
+    assert [c.year for c in centres] == [2016, 2019, 2020, 2021]          # nothing drawn for 2017-2018
+    assert all(abs((c - date(c.year, 7, 2)).days) <= 1 for c in centres)   # each at the middle of its year
+    x = sorted(p.get_x() + p.get_width() / 2 for p in ax.patches)
+    assert x[1] - x[0] == pytest.approx(3 * (x[2] - x[1]), rel=0.01)       # three years look like three years
+    assert ax.get_xlabel() == "Calendar year"
+    csv = pd.read_csv(chart_dir / "local.csv")
+    assert list(csv["date"]) == ["2016-07-01", "2019-07-02", "2020-07-01", "2021-07-02"]
+    assert list(csv["date_start"])[0] == "2016-01-01" and list(csv["date_end"])[0] == "2016-12-31"
+
+
+def test_fiscal_axis_says_so(led):
+    chart = plots.bars(led, plots.tidy(led, led.observations.loc[["b-fy23", "b-fy24"]]), name="bill", hue=None,
+                       title="Bill", ylabel="USD million")
+    ax = chart.figure.axes[0]
+    assert ax.get_xlabel() == "Fiscal year (July-June)"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["FY23", "FY24"]
+    again = plots.bars(led, chart.data, name="bill2", hue=None, title="Bill", ylabel="USD", xlabel="Year")
+    assert again.figure.axes[0].get_xlabel() == "Year (fiscal year, July-June)"
+
+
+def test_overlapping_periods_fall_back_to_categories(led):
+    frame = pd.DataFrame({"id": ["x", "y"], "period": ["FY2024", "FY2024-M10"], "period_label": ["FY24", "10MFY24"],
+                          "series": ["s", "s"], "value": [1.0, 2.0], "unit": ["USD million"] * 2,
+                          "source": ["news", "news"]})
+    chart = plots.bars(led, frame, name="overlap", hue=None, title="t", ylabel="y")
+    assert not chart.time_axis
+    assert [t.get_text() for t in chart.figure.axes[0].get_xticklabels()] == ["FY24", "10MFY24"]
+
+
+def test_gaps_and_segments():
+    years = [2016, 2019, 2020, 2021, 2022]
+    assert plots.gaps(years) == [1]
+    assert plots.segments(years) == [(0, 1), (1, 5)]
+    months = [mdates.date2num(parse_period(p).end) for p in ["2024-01", "2024-02", "2024-03", "2024-05", "2024-06"]]
+    assert plots.segments(months) == [(0, 3), (3, 5)]                      # a missing month breaks the line
+    assert plots.segments([1, 2]) == [(0, 2)]
+
+
+def test_a_line_is_broken_across_a_gap(led):
+    frame = plots.tidy(led, led.observations.loc[["a-2016", "a-2019", "a-2020", "a-2021", "a-2022"]])
+    chart = plots.lines(led, frame, name="share", title="t", ylabel="y")
+    drawn = [len(line.get_xdata()) for line in chart.figure.axes[0].get_lines()]
+    assert drawn == [1, 4], "2016 stands alone; 2019-2022 are joined"
+    xs = chart.figure.axes[0].get_lines()[1].get_xdata()
+    assert [mdates.num2date(x).year for x in xs] == [2019, 2020, 2021, 2022]
+
+
+def test_source_line_names_producers(led):
+    chart = _local(led)
+    assert chart.source == "Data: PTA; Topline Securities (reported by Dawn)"
+    chart.png()
+    texts = [t.get_text() for t in chart.figure.texts]
+    assert texts == ["Data: PTA; Topline Securities (reported by Dawn)"]
+
+
+def test_clipped_text_fails_naming_chart_and_text(led):
+    chart = _local(led, note="A very long note " * 3 + "x" * 400)   # one unbreakable word wider than the figure
+    with pytest.raises(plots.ChartTextError, match=r"chart 'local': text 'Data: PTA.*is clipped.*right"):
+        chart.png()
+
+
+def test_tiny_text_fails(led):
+    chart = _local(led, notes=[plots.Note("2019", 5.0, "fine")])
+    chart.figure.axes[0].annotate("tiny label", (0.5, 0.5), xycoords="axes fraction", fontsize=4)
+    with pytest.raises(plots.ChartTextError, match=r"chart 'local': text 'tiny label' prints at 3\.\d pt"):
+        chart.png()
+
+
+def test_default_text_sizes_pass_the_print_check(led):
+    chart = _local(led, refs=[plots.Ref(10, "target")], notes=[plots.Note("2019", 5.0, "a note")])
+    chart.png()                                                            # does not raise
+    plots.check_text(chart.figure, "local")
+
+
+def test_finishing_options_apply_once_when_shown(led):
+    chart = _local(led)
+    image = plots.show(chart, limits=(0, 40), integer=True, size=(6, 4), legend="none",
+                       refs=[plots.Ref(20, "goal")])
+    ax = chart.figure.axes[0]
+    assert ax.get_ylim() == (0, 40)
+    assert tuple(chart.figure.get_size_inches()) == (6, 4)
+    assert all(float(t).is_integer() for t in ax.get_yticks())
+    assert any(t.get_text() == "goal" for t in ax.texts)
+    assert image.metadata == {"alt": chart.alt}
+    with pytest.raises(RuntimeError, match="already finished"):
+        plots.show(chart, limits=(0, 50))
+    with pytest.raises(TypeError, match="unknown finishing options"):
+        _local(led, ylimit=(0, 3))
+
+
+def test_headroom_raises_the_value_axis(led):
+    chart = _local(led, headroom=0.5)
+    chart.png()
+    assert chart.figure.axes[0].get_ylim()[1] == pytest.approx(24.7 * 1.5)
+
+
+def test_words_follow_the_ledger(led):
+    title = "Output {a-2021:.0} in {a-2021:year}, up from {a-2016:n} ({share:.0} of supply)"
+    share = Derived(93.6, "percent", ("a-2021",))
+    assert plots.words(led, title, share=share) == "Output 25 million units in 2021, up from 0.3 (94% of supply)"
+    led.observations.loc["a-2021", "value"] = 31.4                        # a corrected ledger value
+    assert plots.words(led, title, share=share).startswith("Output 31 million units in 2021")
+    with pytest.raises(KeyError, match="no-such-id"):
+        plots.words(led, "{no-such-id}")
+
+
+def test_alt_text_is_built_from_the_data(led):
+    chart = _local(led)
+    assert chart.alt == ("Bar chart of handsets (million units), CY2016 to CY2021. local: 0.3 million units in "
+                         "CY2016, 24.7 million units in CY2021.")
