@@ -216,3 +216,10 @@ def all_agree(changes: pd.DataFrame, change_ids) -> bool:
     """True if every recomputation of the stated changes `change_ids` agrees with its levels (and each is present)."""
     rows = changes[changes["change_id"].isin(list(change_ids))]
     return set(rows["change_id"]) == set(change_ids) and bool((rows["verdict"] == "agrees").all())
+
+
+def census_refs(led, population_ids) -> list:
+    """Reference lines at census populations, each labelled with its year and count (e.g. 'Census 2017: 207.7 million')."""
+    from .plots import Ref, words
+
+    return [Ref(led.value(i), words(led, "Census {" + i + ":year}: {" + i + ":.1}"), style=":") for i in population_ids]
