@@ -135,9 +135,19 @@ def test_source_line_names_producers(led):
 
 
 def test_clipped_text_fails_naming_chart_and_text(led):
-    chart = _local(led, note="A very long note " * 3 + "x" * 400)   # one unbreakable word wider than the figure
-    with pytest.raises(plots.ChartTextError, match=r"chart 'local': text 'Data: PTA.*is clipped.*right"):
+    chart = plots.bars(led, plots.tidy(led, led.observations.loc[["a-2016", "a-2019"]]), name="local", hue=None,
+                       title="Local output", ylabel="Handsets assembled in Pakistan, million units " * 3)
+    with pytest.raises(plots.ChartTextError, match=r"chart 'local': text 'Handsets assembled.*' is clipped: it runs "
+                                                   r"\d+ px past the (top|bottom) edge"):
         chart.png()
+
+
+def test_a_long_source_line_is_wrapped_inside_the_figure(led):
+    chart = _local(led, note="A long note that names every outlet and every table behind the chart. " * 3)
+    chart.png()                                                            # wrapped to fit, so no error
+    line = chart.figure.texts[0]
+    assert line.get_text().count("\n") >= 1
+    plots.check_text(chart.figure, "local")
 
 
 def test_tiny_text_fails(led):

@@ -10,6 +10,7 @@ prints at 7 pt or more on the PDF page, and fails naming the chart and the text 
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -44,6 +45,11 @@ MIN_PRINT_PT = 7.0
 SMALL_PT = 9.0
 #: A step between two points of a line this many times the series' usual step is a gap: the line breaks.
 GAP_FACTOR = 1.5
+
+
+def small_pt(fig: plt.Figure) -> float:
+    """Size of the helper's small text in `fig`: SMALL_PT, or more in a figure wide enough to print scaled down."""
+    return max(SMALL_PT, math.ceil(MIN_PRINT_PT * fig.get_figwidth() / PRINT_WIDTH_IN * 2) / 2)
 
 
 def set_theme() -> None:
@@ -179,19 +185,27 @@ class Chart:
         ax = fig.axes[0]
         if f.size:
             fig.set_size_inches(*f.size)
+        small = small_pt(fig)
         _apply_value_axis(ax, self, f)
         for ref in f.refs:
-            _draw_ref(ax, ref, self.time_axis)
+            _draw_ref(ax, ref, self.time_axis, small)
         for n in f.notes:
             x = _x_of(n.x) if self.time_axis and isinstance(n.x, (str, date)) else n.x
-            ax.annotate(n.text, (x, n.y), xytext=(4, 4), textcoords="offset points", fontsize=SMALL_PT,
+            ax.annotate(n.text, (x, n.y), xytext=(4, 4), textcoords="offset points", fontsize=small,
                         color="#333333")
         _place_legend(ax, f)
+        legend = ax.get_legend()
+        for t in [t for t in ax.texts if t.get_gid() == "pk-small"] + (list(legend.get_texts()) if legend else []):
+            t.set_fontsize(max(t.get_fontsize(), small))
         line = " ".join(t for t in (self.source, self.note) if t)
-        width = int(fig.get_figwidth() * 72 / (SMALL_PT * 0.5))     # characters of small text across the figure
-        text = fig.text(0.01, 0.01, "\n".join(textwrap.wrap(line, width)), fontsize=SMALL_PT, color="#444444",
-                        ha="left", va="bottom")
-        fig.canvas.draw()
+        text = fig.text(0.01, 0.01, line, fontsize=small, color="#444444", ha="left", va="bottom")
+        renderer = _canvas(fig).get_renderer()
+        width = int(fig.get_figwidth() * 72 / (small * 0.5))     # characters of small text across the figure
+        while width > 20:                                          # wrap at the widest that fits the figure
+            text.set_text("\n".join(textwrap.wrap(line, width)))
+            if text.get_window_extent(renderer).x1 <= fig.bbox.width * 0.99:
+                break
+            width -= 4
         fig.tight_layout(rect=(0, text.get_window_extent().y1 / fig.bbox.height + 0.01, 1, 1))
         if f.axes_height_pt:
             _keep_axes_height(fig, ax, f.axes_height_pt)
@@ -227,9 +241,9 @@ def _apply_value_axis(ax: plt.Axes, chart: Chart, f: Finish) -> None:
         axis.set_major_locator(MaxNLocator(integer=True))
 
 
-def _draw_ref(ax: plt.Axes, ref: Ref, time_axis: bool) -> None:
+def _draw_ref(ax: plt.Axes, ref: Ref, time_axis: bool, small: float = SMALL_PT) -> None:
     style = {"color": "#555555", "linestyle": ref.style, "linewidth": 1, "zorder": 1}
-    label = {"fontsize": SMALL_PT, "color": "#333333", "textcoords": "offset points",
+    label = {"fontsize": small, "color": "#333333", "textcoords": "offset points",
              "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85}}
     if ref.axis == "x":
         at = _x_of(ref.at) if time_axis and isinstance(ref.at, (str, date)) else float(ref.at)
@@ -395,6 +409,12 @@ def segments(x: list[float], factor: float = GAP_FACTOR) -> list[tuple[int, int]
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
+def _tag(texts) -> None:
+    """Mark texts the helper made (bar values), so finishing can size them for print."""
+    for t in texts:
+        t.set_gid("pk-small")
+
+
 def _record_and_save(data: pd.DataFrame, name: str) -> None:
     out = paths.chart_data_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -461,7 +481,7 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
             bar = ax.bar(xs, data["value"].iloc[rows], width=width, align="edge", color=PALETTE[k % len(PALETTE)],
                          label=str(key) if hue else None)
             if annotate:
-                ax.bar_label(bar, fmt=fmt, fontsize=SMALL_PT, padding=2)
+                _tag(ax.bar_label(bar, fmt=fmt, fontsize=SMALL_PT, padding=2))
         _time_limits(ax, periods)
         _time_ticks(ax, periods)
         xlabel = _time_label(xlabel, periods)
@@ -473,7 +493,7 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
             sns.barplot(data=data, x=x, y="value", hue=hue, order=order, ax=ax)
         if annotate:
             for container in ax.containers:
-                ax.bar_label(container, fmt=fmt, fontsize=SMALL_PT, padding=2)
+                _tag(ax.bar_label(container, fmt=fmt, fontsize=SMALL_PT, padding=2))
         if not horizontal and len(order) > 8:
             ax.tick_params(axis="x", labelrotation=45)
             for label in ax.get_xticklabels():
