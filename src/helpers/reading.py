@@ -17,6 +17,9 @@ from .plots import tidy
 from .values import Derived
 
 STEM = "reading_the_numbers"
+#: Columns of the folded tables under the bar charts of measures and of the local share.
+MEASURE_COLUMNS = ("label", "period", "series", "value", "unit", "source")
+SHARE_COLUMNS = ("period_label", "series", "value", "unit", "inputs", "source")
 
 
 def editorial_tables(led) -> dict[str, pd.DataFrame]:
