@@ -176,3 +176,21 @@ def test_chapter_is_thin(stem):
     text = "\n".join(sources)
     assert "chapter.begin(" in text and "ch.finish()" in text and "cite." not in text
     assert 'derived(f"' not in text and 'text(f"' not in text, "derived keys are literal"
+
+
+def test_chart_fold_has_human_headers_the_title_and_feeds_the_appendix():
+    from helpers import plots
+    from helpers.record import Record
+
+    class Ch:
+        ledger, record = None, Record("demo")
+
+    data = pd.DataFrame({"id": ["a"], "period": ["2024-04"], "series": ["s"], "value": [1.0], "unit": ["million"],
+                         "source": ["k1"], "inputs": [["a", "b"]]})
+    fig = plots.plt.figure()
+    fig.add_subplot().set_title("A finding", loc="left")
+    chart = plots.Chart(fig, data, "demo-chart")
+    out = telecom.chart_fold(Ch, chart, columns=("period", "series", "value", "inputs", "source")).data
+    assert "| Period | Series | Value | Computed from | Source |" in out and "| Apr 2024 | s | 1 | a / b |" in out
+    assert "the numbers drawn in \u201cA finding\u201d" in out
+    assert [f["name"] for f in Ch.record._folds] == ["demo-chart-data"], "the PDF appendix gets the block"

@@ -223,3 +223,28 @@ def census_refs(led, population_ids) -> list:
     from .plots import Ref, words
 
     return [Ref(led.value(i), words(led, "Census {" + i + ":year}: {" + i + ":.1}"), style=":") for i in population_ids]
+
+
+#: Human headers of a chart's data columns in its folded table.
+CHART_HEADERS = {"period": "Period", "label": "Measure", "series": "Series", "value": "Value", "unit": "Unit",
+                 "inputs": "Computed from", "source": "Source"}
+
+
+def chart_fold(ch, chart, columns=("period", "series", "value", "unit", "source")):
+    """The numbers a chart draws, folded under it with human headers and period labels, and its CSV link.
+
+    Recorded in the chapter's own audit record (so the PDF appendix prints it), unlike `plots.data`.
+    """
+    from .periods import parse_period
+    from .tables import fold
+
+    frame = chart.data[[c for c in columns if c in chart.data.columns]].copy()
+    if "period" in frame.columns:
+        frame["period"] = [parse_period(str(p)).label for p in frame["period"]]
+    if "inputs" in frame.columns:
+        frame["inputs"] = [" / ".join(i) if isinstance(i, (list, tuple)) else i for i in frame["inputs"]]
+    frame = frame.rename(columns=CHART_HEADERS)
+    link = f"[Download the data of this chart (CSV)]({chart.csv_link})"
+    title = chart.title or chart.figure.axes[0].get_title(loc="left")    # the book's titles sit on the left
+    return fold(ch, [("", frame, "Source"), ("", link, None)], title=f"the numbers drawn in \u201c{title}\u201d",
+                name=f"{chart.name}-data", ids=[])
