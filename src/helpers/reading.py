@@ -150,8 +150,7 @@ def restatement_summary(led, cases: pd.DataFrame) -> pd.DataFrame:
     """One line per case: the figure as first stated and what it became (reader table)."""
     def said(i: str) -> str:
         r = led.row(i)
-        what = f" ({r['dimension']})" if r["dimension"] else ""
-        return f"{with_unit(r['value'], r['unit'])}{what}, {led.period(i).label}"
+        return f"{with_unit(r['value'], r['unit'])}, {led.period(i).label}"
 
     return pd.DataFrame({
         "id": [list(ids) for ids in cases["ids"]], "Case": list(cases["case"]),
