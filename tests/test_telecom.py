@@ -194,3 +194,4 @@ def test_chart_fold_has_human_headers_the_title_and_feeds_the_appendix():
     assert "| Period | Series | Value | Computed from | Source |" in out and "| Apr 2024 | s | 1 | a / b |" in out
     assert "the numbers drawn in \u201cA finding\u201d" in out
     assert [f["name"] for f in Ch.record._folds] == ["demo-chart-data"], "the PDF appendix gets the block"
+    assert Ch.record.used() == {"a": ["chart:demo-chart"], "b": ["chart:demo-chart"]}, "drawn rows and inputs audited"

@@ -233,10 +233,16 @@ CHART_HEADERS = {"period": "Period", "label": "Measure", "series": "Series", "va
 def chart_fold(ch, chart, columns=("period", "series", "value", "unit", "source")):
     """The numbers a chart draws, folded under it with human headers and period labels, and its CSV link.
 
-    Recorded in the chapter's own audit record (so the PDF appendix prints it), unlike `plots.data`.
+    The block goes to the chapter's own audit record (so the PDF appendix prints it), unlike `plots.data`, and
+    so do the rows the chart draws and the rows its computed values come from (`inputs`).
     """
     from .periods import parse_period
     from .tables import fold
+
+    drawn = [i for i in chart.data.get("id", []) if isinstance(i, str)]
+    for inputs in chart.data.get("inputs", []):
+        drawn += list(inputs) if isinstance(inputs, (list, tuple)) else [i for i in str(inputs).split(" / ") if i]
+    ch.record.record(list(dict.fromkeys(drawn)), f"chart:{chart.name}")
 
     frame = chart.data[[c for c in columns if c in chart.data.columns]].copy()
     if "period" in frame.columns:
