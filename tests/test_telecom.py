@@ -195,3 +195,13 @@ def test_chart_fold_has_human_headers_the_title_and_feeds_the_appendix():
     assert "the numbers drawn in \u201cA finding\u201d" in out
     assert [f["name"] for f in Ch.record._folds] == ["demo-chart-data"], "the PDF appendix gets the block"
     assert Ch.record.used() == {"a": ["chart:demo-chart"], "b": ["chart:demo-chart"]}, "drawn rows and inputs audited"
+
+
+def test_change_blocks_split_whole_years_from_parts():
+    changes = pd.DataFrame({"change_id": ["a", "b", "c"], "period": ["FY2024", "FY2024-M10", "2024-04"],
+                            "base_period": ["FY2023", "FY2023-M10", "2023-04"], "stated": [1.0, 2.0, 3.0],
+                            "unit": ["percent"] * 3, "source": ["k"] * 3, "level_ids": ["", "", ""],
+                            "recomputed": [None] * 3, "difference": [None] * 3, "verdict": ["no levels"] * 3})
+    blocks = telecom.change_blocks(None, changes)
+    assert [len(b[1]) for b in blocks] == [1, 2] and blocks[0][1]["Period"].iloc[0].startswith("FY2024")
+    assert len(telecom.change_blocks(None, changes.iloc[1:])) == 1, "an empty block is left out"

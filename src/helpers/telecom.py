@@ -254,3 +254,14 @@ def chart_fold(ch, chart, columns=("period", "series", "value", "unit", "source"
     title = chart.title or chart.figure.axes[0].get_title(loc="left")    # the book's titles sit on the left
     return fold(ch, [("", frame, "Source"), ("", link, None)], title=f"the numbers drawn in \u201c{title}\u201d",
                 name=f"{chart.name}-data", ids=[])
+
+
+def change_blocks(led, changes: pd.DataFrame) -> list:
+    """Folded blocks of recomputed changes: whole fiscal years first, then months and parts of years (two
+    shorter tables instead of one long one, so the printed appendix can break the page between them)."""
+    from .tables import change_rows
+
+    whole = changes["period"].str.fullmatch(r"FY\d{4}")
+    blocks = [("Changes over whole fiscal years, against the levels", changes[whole]),
+              ("Changes over months and parts of a year, against the levels", changes[~whole])]
+    return [(title, change_rows(led, part), "Source") for title, part in blocks if len(part)]
