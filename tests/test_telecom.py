@@ -205,3 +205,12 @@ def test_change_blocks_split_whole_years_from_parts():
     blocks = telecom.change_blocks(None, changes)
     assert [len(b[1]) for b in blocks] == [1, 2] and blocks[0][1]["Period"].iloc[0].startswith("FY2024")
     assert len(telecom.change_blocks(None, changes.iloc[1:])) == 1, "an empty block is left out"
+
+
+def test_conflict_blocks_one_per_indicator_in_order():
+    led = ledger.load()
+    conf = checks.conflicts(led)
+    blocks = telecom.conflict_blocks(led, conf, ["it_exports", "cellular_subscribers", "no_such_indicator"])
+    assert [b[0].split(":")[0] for b in blocks] == [led.indicators["it_exports"].label,
+                                                   led.indicators["cellular_subscribers"].label]
+    assert sum(len(b[1]) for b in blocks) == int(conf["indicator"].isin(["it_exports", "cellular_subscribers"]).sum())

@@ -265,3 +265,13 @@ def change_blocks(led, changes: pd.DataFrame) -> list:
     blocks = [("Changes over whole fiscal years, against the levels", changes[whole]),
               ("Changes over months and parts of a year, against the levels", changes[~whole])]
     return [(title, change_rows(led, part), "Source") for title, part in blocks if len(part)]
+
+
+def conflict_blocks(led, conflicts: pd.DataFrame, indicators) -> list:
+    """Folded blocks of disagreeing values, one per indicator in the order given (short tables the printed
+    appendix can break between); indicators without a conflict are left out."""
+    from .tables import conflict_rows
+
+    return [(f"{led.indicators[i].label}: every value the sources give for the same period",
+             conflict_rows(led, conflicts[conflicts["indicator"] == i]), "Source")
+            for i in indicators if (conflicts["indicator"] == i).any()]
