@@ -205,6 +205,8 @@ def test_change_blocks_split_whole_years_from_parts():
     blocks = telecom.change_blocks(None, changes)
     assert [len(b[1]) for b in blocks] == [1, 2] and blocks[0][1]["Period"].iloc[0].startswith("FY2024")
     assert len(telecom.change_blocks(None, changes.iloc[1:])) == 1, "an empty block is left out"
+    parts = telecom.change_blocks(None, changes.iloc[1:], rows=1)
+    assert [b[0].endswith("(continued)") for b in parts] == [False, True] and [len(b[1]) for b in parts] == [1, 1]
 
 
 def test_conflict_blocks_one_per_indicator_in_order():

@@ -256,15 +256,25 @@ def chart_fold(ch, chart, columns=("period", "series", "value", "unit", "source"
                 name=f"{chart.name}-data", ids=[])
 
 
-def change_blocks(led, changes: pd.DataFrame) -> list:
-    """Folded blocks of recomputed changes: whole fiscal years first, then months and parts of years (two
-    shorter tables instead of one long one, so the printed appendix can break the page between them)."""
+#: Rows of one printed table of recomputed changes (its wrapped cells make a row up to three lines tall; a
+#: LaTeX table shorter than 30 rows cannot break across pages, so longer ones are cut into parts).
+CHANGE_ROWS_PER_TABLE = 10
+
+
+def change_blocks(led, changes: pd.DataFrame, rows: int = CHANGE_ROWS_PER_TABLE) -> list:
+    """Folded blocks of recomputed changes: whole fiscal years first, then months and parts of years, each cut
+    into tables of at most `rows` rows so the printed appendix can break the page between them."""
     from .tables import change_rows
 
     whole = changes["period"].str.fullmatch(r"FY\d{4}")
-    blocks = [("Changes over whole fiscal years, against the levels", changes[whole]),
+    groups = [("Changes over whole fiscal years, against the levels", changes[whole]),
               ("Changes over months and parts of a year, against the levels", changes[~whole])]
-    return [(title, change_rows(led, part), "Source") for title, part in blocks if len(part)]
+    blocks = []
+    for title, part in groups:
+        for start in range(0, len(part), rows):
+            heading = title if start == 0 else f"{title} (continued)"
+            blocks.append((heading, change_rows(led, part.iloc[start:start + rows]), "Source"))
+    return blocks
 
 
 def conflict_blocks(led, conflicts: pd.DataFrame, indicators) -> list:
