@@ -157,6 +157,13 @@ def test_tiny_text_fails(led):
         chart.png()
 
 
+def test_text_too_small_for_the_screen_fails(led):
+    chart = _local(led)
+    chart.figure.axes[0].annotate("small on screen", (0.5, 0.5), xycoords="axes fraction", fontsize=9)
+    with pytest.raises(plots.ChartTextError, match=r"'small on screen' shows at 10\.2 px on screen"):
+        chart.png()
+
+
 def test_default_text_sizes_pass_the_print_check(led):
     chart = _local(led, refs=[plots.Ref(10, "target")], notes=[plots.Note("2019", 5.0, "a note")])
     chart.png()                                                            # does not raise
@@ -191,11 +198,64 @@ def test_words_follow_the_ledger(led):
     assert plots.words(led, title, share=share) == "Output 25 million units in 2021, up from 0.3 (94% of supply)"
     led.observations.loc["a-2021", "value"] = 31.4                        # a corrected ledger value
     assert plots.words(led, title, share=share).startswith("Output 31 million units in 2021")
+    assert plots.words(led, "{last:.0} in {last:year}; {who}", last="a-2022", who="PTA") == "22 million units in 2022; PTA"
     with pytest.raises(KeyError, match="no-such-id"):
         plots.words(led, "{no-such-id}")
 
 
 def test_alt_text_is_built_from_the_data(led):
     chart = _local(led)
-    assert chart.alt == ("Bar chart of handsets (million units), CY2016 to CY2021. local: 0.3 million units in "
+    assert chart.alt == ("Bar chart of handsets (million units), CY2016 to CY2021. 0.3 million units in "
                          "CY2016, 24.7 million units in CY2021.")
+    frame = plots.tidy(led, led.observations.loc[["a-2016", "a-2019", "a-2021", "a-2022"]])
+    frame.loc[1, "value"] = 30.0
+    lines = plots.lines(led, frame, name="peak", title="t", ylabel="ICT exports (USD million)")
+    assert lines.alt == ("Line chart of ICT exports (USD million), CY2016 to CY2022. local: 0.3 million units in "
+                         "CY2016, 21.9 million units in CY2022, peak 30 million units in CY2019.")
+    cats = plots.bars(led, frame, name="cats", x="id", hue=None, horizontal=True, title="t", ylabel="Units")
+    assert cats.alt.startswith("Bar chart of units. a-2016: 0.3 million units, a-2019: 30 million units")
+
+
+def test_a_long_title_over_long_bar_labels_moves_to_the_figure_edge(led):
+    frame = plots.tidy(led, led.observations.loc[["a-2016", "a-2019"]])
+    frame["label"] = ["A promise with a long description, due 2016", "Another long promise, due 2019"]
+    chart = plots.bars(led, frame, name="wide", x="label", hue=None, horizontal=True, ylabel="Percent",
+                       title="A title that states the finding of the chart in a full sentence")
+    chart.png()                                                            # fits: no ChartTextError
+
+
+# ---- words in figure metadata and chart titles follow the data -----------------------------------------
+
+import json  # noqa: E402
+import re  # noqa: E402
+
+from helpers import paths  # noqa: E402
+
+#: Chapters whose charts are built with `plots.words` / `chart.alt` (the others are being migrated).
+MIGRATED = ["intro", "mobile_manufacturing", "promises_vs_outcomes", "cpec_it_cooperation", "cross_checks"]
+_NAMES = r"\b[2-5]G\b|\b3G/4G\b|\bPC-1\b|\bFY\d\d\b|\bCY20\d\d\b|\bPakSat-MM1\b"
+
+
+def typed_numbers(cell: dict) -> list[str]:
+    """Digits typed into a code cell's figure caption, alt text or a chart title literal (not data-derived)."""
+    meta = cell.get("metadata", {}).get("mystnb", {})
+    texts = [meta.get("figure", {}).get("caption", ""), meta.get("image", {}).get("alt", "")]
+    code = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+    texts += [re.sub(r"\{[^{}]*\}", "", t) for t in re.findall(r"title=f?\"([^\"]*)\"", code)]
+    return [t for t in texts if re.search(r"\d", re.sub(_NAMES, "", t))]
+
+
+def test_typed_numbers_are_found():
+    assert typed_numbers({"cell_type": "code", "source": ['c = plots.bars(L, d, title="Up 88% in 2024")'],
+                          "metadata": {}})
+    assert typed_numbers({"cell_type": "code", "source": [],
+                          "metadata": {"mystnb": {"image": {"alt": "about 31 million in 2024"}}}})
+    assert not typed_numbers({"cell_type": "code", "source": ['title=f"{share:.0f} of 3G/4G", x=plots.words(L, "{a:.0}")'],
+                              "metadata": {"mystnb": {"figure": {"caption": "By fiscal year (FY24 to FY25)."}}}})
+
+
+@pytest.mark.parametrize("stem", MIGRATED)
+def test_no_number_typed_into_figure_words(stem):
+    cells = json.loads((paths.CHAPTERS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    found = [t for c in cells for t in typed_numbers(c)]
+    assert not found, f"{stem}: numbers typed into captions, alt text or chart titles: {found}"

@@ -41,8 +41,12 @@ PALETTE = sns.color_palette("colorblind")
 PRINT_WIDTH_IN = 8.27 - 2.0
 #: The smallest font a printed chart may carry, in points on the page.
 MIN_PRINT_PT = 7.0
-#: Size of small chart text (source line, bar values, legend, reference-line labels), in figure points.
-SMALL_PT = 9.0
+#: Width at which the HTML page shows a chart (its content column), and the smallest text it may show there.
+SCREEN_WIDTH_PX = 650
+MIN_SCREEN_PX = 10.5
+#: Size of small chart text (source line, bar values, legend, reference-line labels), in figure points: in an
+#: 8-inch figure it prints at 7.8 pt and shows at about 11.5 px in the HTML column (about 650 px wide).
+SMALL_PT = 10.0
 #: A step between two points of a line this many times the series' usual step is a gap: the line breaks.
 GAP_FACTOR = 1.5
 
@@ -70,7 +74,7 @@ def short_source(ledger: Ledger, key: str) -> str:
 
 def source_line(ledger: Ledger, keys) -> str:
     """'Source: Publisher (year); ...' of BibTeX keys (kept for old callers; charts name producers instead)."""
-    keys = list(dict.fromkeys(k for k in keys if k))
+    keys = list(dict.fromkeys(k for ks in keys if ks for k in str(ks).split(";") if k))
     return "Source: " + "; ".join(dict.fromkeys(short_source(ledger, k) for k in keys)) + "."
 
 
@@ -98,6 +102,7 @@ class Ref:
     text: str = ""
     axis: str = "y"
     style: str = "--"
+    above: bool = False          # label outside the plot, above its top edge (a vertical line only)
 
 
 @dataclass
@@ -159,6 +164,8 @@ class Chart:
     time_axis: bool = False
     alt: str = ""
     finished: bool = False
+    x: str = "period_label"
+    hue: str | None = "series"
 
     def png(self) -> bytes:
         """The finished chart as PNG bytes (checked, without timestamp or software tag: reruns are identical)."""
@@ -206,10 +213,25 @@ class Chart:
             if text.get_window_extent(renderer).x1 <= fig.bbox.width * 0.99:
                 break
             width -= 4
-        fig.tight_layout(rect=(0, text.get_window_extent().y1 / fig.bbox.height + 0.01, 1, 1))
+        rect = (0, text.get_window_extent().y1 / fig.bbox.height + 0.01, 1, 1)
+        fig.tight_layout(rect=rect)
+        _title_inside(fig, ax, renderer, rect)
         if f.axes_height_pt:
             _keep_axes_height(fig, ax, f.axes_height_pt)
         self.finished = True
+
+
+def _title_inside(fig: plt.Figure, ax: plt.Axes, renderer, rect) -> None:
+    """A title wider than the room right of the axes' left edge starts at the figure's left margin instead."""
+    fig.canvas.draw()
+    title = next((t for t in (ax._left_title, ax.title, ax._right_title) if t.get_text()), None)
+    if title is None or title.get_window_extent(renderer).x1 <= fig.bbox.width - 2:
+        return
+    title.set_in_layout(False)
+    fig.tight_layout(rect=rect)
+    axes = ax.get_window_extent(renderer)
+    title.set_x((0.01 * fig.bbox.width - axes.x0) / axes.width)
+    title.set_horizontalalignment("left")
 
 
 def _canvas(fig: plt.Figure) -> FigureCanvasAgg:
@@ -249,8 +271,8 @@ def _draw_ref(ax: plt.Axes, ref: Ref, time_axis: bool, small: float = SMALL_PT) 
         at = _x_of(ref.at) if time_axis and isinstance(ref.at, (str, date)) else float(ref.at)
         ax.axvline(at, **style)
         if ref.text:
-            ax.annotate(ref.text, (at, 1), xycoords=("data", "axes fraction"), xytext=(3, -3), ha="left", va="top",
-                        **label)
+            ax.annotate(ref.text, (at, 1), xycoords=("data", "axes fraction"), xytext=(0, 2) if ref.above else (3, -3),
+                        ha="center" if ref.above else "left", va="bottom" if ref.above else "top", **label)
     else:
         ax.axhline(float(ref.at), **style)
         if ref.text:
@@ -273,7 +295,8 @@ def _place_legend(ax: plt.Axes, f: Finish) -> None:
         ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=cols, frameon=False,
                   borderaxespad=0.2)
     else:
-        ax.legend(handles, labels, loc=f.legend or "best", ncol=cols, frameon=False)
+        ax.legend(handles, labels, loc=f.legend or "best", ncol=cols, frameon=True, facecolor="white",
+                  edgecolor="none", framealpha=0.9)           # a white box: reference lines pass behind it
 
 
 def _drawn_texts(fig: plt.Figure):
@@ -294,11 +317,13 @@ def _drawn_texts(fig: plt.Figure):
     return [t for t in out if isinstance(t, Text) and t.get_visible() and t.get_text().strip()]
 
 
-def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, min_pt: float = MIN_PRINT_PT) -> None:
-    """Raise ChartTextError naming chart and text if a text leaves the figure or prints below `min_pt`.
+def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, min_pt: float = MIN_PRINT_PT,
+               screen_width: float = SCREEN_WIDTH_PX, min_px: float = MIN_SCREEN_PX) -> None:
+    """Raise ChartTextError naming chart and text if a text leaves the figure, prints below `min_pt` or shows
+    below `min_px` on screen.
 
-    A figure wider than `print_width` inches is scaled down to it in the PDF, so its fonts shrink by the
-    same factor.
+    A figure wider than `print_width` inches is scaled down to it in the PDF, and the HTML shows it
+    `screen_width` pixels wide, so its fonts shrink by the same factors.
     """
     renderer = _canvas(fig).get_renderer()
     scale = min(1.0, print_width / fig.get_figwidth())
@@ -311,6 +336,11 @@ def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, 
             raise ChartTextError(f"chart {name!r}: text {shown!r} prints at {printed:.1f} pt, below {min_pt:g} pt "
                                  f"(font {t.get_fontsize():g} pt in a {fig.get_figwidth():g}-inch figure printed "
                                  f"{print_width:g} inches wide)")
+        px = t.get_fontsize() / 72 * screen_width / fig.get_figwidth()
+        if px < min_px - 1e-6:
+            raise ChartTextError(f"chart {name!r}: text {shown!r} shows at {px:.1f} px on screen, below {min_px:g} px "
+                                 f"(font {t.get_fontsize():g} pt in a {fig.get_figwidth():g}-inch figure shown "
+                                 f"{screen_width:g} px wide)")
         b = t.get_window_extent(renderer)
         over = {"left": box.x0 - b.x0, "right": b.x1 - box.x1, "bottom": box.y0 - b.y0, "top": b.y1 - box.y1}
         side, by = max(over.items(), key=lambda kv: kv[1])
@@ -425,7 +455,8 @@ def _record_and_save(data: pd.DataFrame, name: str) -> None:
 
 def _chart(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, name: str, title: str,
            xlabel: str, ylabel: str, note: str = "", source_ids=(), finish: dict | None = None,
-           value_axis: str = "y", time_axis: bool = False, kind: str = "chart") -> Chart:
+           value_axis: str = "y", time_axis: bool = False, kind: str = "chart", x: str = "period_label",
+           hue: str | None = "series") -> Chart:
     """Label the axes, write the CSV, record the ids; layout waits for `Chart.finalize` (when shown)."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -433,7 +464,8 @@ def _chart(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, na
     _record_and_save(data, name)
     plt.close(fig)
     chart = Chart(fig, data, name, source=producer_line(ledger, data, source_ids), note=note,
-                  finish=Finish(**_finish_options(name, finish or {})), value_axis=value_axis, time_axis=time_axis)
+                  finish=Finish(**_finish_options(name, finish or {})), value_axis=value_axis, time_axis=time_axis,
+                  x=x, hue=hue)
     chart.alt = describe(chart, kind)
     return chart
 
@@ -472,12 +504,18 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
     if time:
         data = _with_dates(data, periods)
         keys = list(dict.fromkeys(groups))
+        present = {}                              # the groups drawn in each period share its span
+        for p, g in zip(periods, groups):
+            present.setdefault(p.text, [])
+            if g not in present[p.text]:
+                present[p.text].append(g)
         for k, key in enumerate(keys):
             rows = [i for i, g in enumerate(groups) if g == key]
             left = [mdates.date2num(periods[i].start) for i in rows]
             span = [mdates.date2num(periods[i].end) + 1 - mdates.date2num(periods[i].start) for i in rows]
-            width = [s * 0.8 / len(keys) for s in span]
-            xs = [lo + s * 0.1 + w * k for lo, s, w in zip(left, span, width)]
+            width = [s * 0.8 / len(present[periods[i].text]) for i, s in zip(rows, span)]
+            xs = [lo + s * 0.1 + w * present[periods[i].text].index(key)
+                  for i, lo, s, w in zip(rows, left, span, width)]
             bar = ax.bar(xs, data["value"].iloc[rows], width=width, align="edge", color=PALETTE[k % len(PALETTE)],
                          label=str(key) if hue else None)
             if annotate:
@@ -509,7 +547,7 @@ def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str,
     if horizontal:
         xlabel, ylabel = ylabel, xlabel
     return _chart(ledger, fig, ax, data, name, title, xlabel, ylabel, note, source_ids, finish,
-                  value_axis="x" if horizontal else "y", time_axis=bool(time), kind="Bar chart")
+                  value_axis="x" if horizontal else "y", time_axis=bool(time), kind="Bar chart", x=x, hue=hue)
 
 
 def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str, xlabel: str = "",
@@ -557,7 +595,7 @@ def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str
         ax.legend(frameon=False)
     ax.set_ylim(bottom=0)
     return _chart(ledger, fig, ax, data, name, title, xlabel, ylabel, note, source_ids,
-                  {**finish, "refs": refs}, time_axis=bool(time), kind="Line chart")
+                  {**finish, "refs": refs}, time_axis=bool(time), kind="Line chart", hue=hue)
 
 
 def show(chart: Chart, alt: str | None = None, **finish) -> Image:
@@ -572,13 +610,16 @@ def show(chart: Chart, alt: str | None = None, **finish) -> Image:
     return Image(data=chart.png(), format="png", metadata={"alt": chart.alt} if chart.alt else None)
 
 
-def data(chart: Chart, columns=("period", "series", "value", "unit", "source")) -> Markdown:
-    """The numbers a chart draws, as a table (so regression tests see them), and its CSV link."""
+def data(chart: Chart, columns=("period", "series", "value", "unit", "source"), ch=None) -> Markdown:
+    """The numbers a chart draws, as a table (so regression tests see them), and its CSV link.
+
+    Pass the chapter `ch` of `chapter.begin` so the block reaches the PDF's data appendix through its record.
+    """
     from .tables import fold
 
     cols = [c for c in columns if c in chart.data.columns]
     link = f"[Download the data of this chart (CSV)]({chart.csv_link})"
-    return fold(None, [("", chart.data[cols], "source" if "source" in cols else None), ("", link, None)],
+    return fold(ch, [("", chart.data[cols], "source" if "source" in cols else None), ("", link, None)],
                 title=f"the numbers drawn in \u201c{chart.title}\u201d", name=f"{chart.name}-data",
                 ids=[])
 
@@ -609,7 +650,9 @@ class _Values(dict):
         self.ledger, self.extra, self.used = ledger, extra, []
 
     def __missing__(self, key: str):
-        if key in self.extra:
+        if key in self.extra and isinstance(self.extra[key], str) and self.extra[key] in self.ledger.observations.index:
+            key = self.extra[key]                 # a name for a ledger id chosen in code, e.g. the latest year
+        elif key in self.extra:
             v = self.extra[key]
             inputs = getattr(v, "inputs", ())
             self.used += list(inputs)
@@ -634,8 +677,9 @@ def words(ledger: Ledger, template: str, **values) -> str:
     """A title, caption or alt text with its numbers filled from the ledger, formatted as glued values.
 
     `{hs-local-2024-pta}` -> '31.38 million units'; `{hs-local-2024-pta:.0}` -> '31 million units';
-    `{id:n}` the number alone; `{id:period}` / `{id:short}` / `{id:year}` its period. Keyword `values` (a
-    `Derived` or plain text) fill other names: `{share:.0}` -> '94%'.
+    `{id:n}` the number alone; `{id:period}` / `{id:short}` / `{id:year}` its period. Keyword `values` fill
+    other names: a `Derived` (`{share:.0}` -> '94%'), a ledger id chosen in code (`last="hs-local-2025-pta"`,
+    then `{last:year}`), or plain text.
     """
     return template.format_map(_Values(ledger, values))
 
@@ -649,40 +693,62 @@ def span_text(data: pd.DataFrame) -> str:
     return first.short if first == last else f"{first.short} to {last.short}"
 
 
+def _describe_events(d: pd.DataFrame) -> str:
+    """Alt text of a timeline: how many events, from when to when, in which lanes, by status, and each label."""
+    from .fmt import date_label
+    from .ledger import EVENT_STATUSES
+
+    head = f"Timeline of {len(d)} events from {date_label(d['date'].iloc[0])} to {date_label(d['date'].iloc[-1])}"
+    if "lane" in d.columns:
+        head += " in the lanes " + ", ".join(dict.fromkeys(d["lane"]))
+    if "status" in d.columns:
+        counts = d["status"].value_counts()
+        order = [k for k in EVENT_STATUSES if k in counts] + [k for k in counts.index if k not in EVENT_STATUSES]
+        head += ": " + ", ".join(f"{counts[k]} {k.replace('_', ' ')}" for k in order)
+    return head + ". " + "; ".join(d["label"]) + "."
+
+
 def describe(chart: Chart, kind: str = "Chart") -> str:
-    """Alt text built from the drawn data: kind, axes, span, and each series' first and last value."""
+    """Alt text built from the drawn data: kind, axes, span, and per series its first, last and peak value
+    (time) or each bar's label and value (categories)."""
     d, ax = chart.data, chart.figure.axes[0]
+    if {"date", "label"} <= set(d.columns) and "value" not in d.columns:
+        return _describe_events(d)
     axes = f"{ax.get_ylabel() or ax.get_xlabel()}" if chart.value_axis == "y" else ax.get_xlabel()
-    head = f"{kind} of {axes[:1].lower() + axes[1:]}" if axes else kind
+    lower = axes[:1].lower() if axes[1:2].islower() else axes[:1]
+    head = f"{kind} of {lower + axes[1:]}" if axes else kind
     if not {"value", "unit"} <= set(d.columns) or d.empty:
         return head + "."
     span = span_text(d) if chart.time_axis else ""
+    hue = chart.hue if chart.hue in d.columns and chart.hue != chart.x else None
     parts = []
-    key = "series" if "series" in d.columns else None
-    for name, grp in (d.groupby(key, sort=False) if key else [("", d)]):
-        if chart.time_axis and len(grp) > 1:
+    for name, grp in (d.groupby(hue, sort=False) if hue else [("", d)]):
+        said = (lambda r: f"{with_unit(float(r['value']), r['unit'])} in {parse_period(str(r['period'])).short}")
+        if chart.time_axis:
             grp = grp.sort_values("date")
-            a, b = grp.iloc[0], grp.iloc[-1]
-            parts.append(f"{name}: {with_unit(float(a['value']), a['unit'])} in {parse_period(str(a['period'])).short}"
-                         f", {with_unit(float(b['value']), b['unit'])} in {parse_period(str(b['period'])).short}")
+            items = [said(grp.iloc[0])] + ([said(grp.iloc[-1])] if len(grp) > 1 else [])
+            if len(grp) > 2 and grp["value"].idxmax() not in (grp.index[0], grp.index[-1]):
+                items.append("peak " + said(grp.loc[grp["value"].idxmax()]))
         else:
-            label = "period_label" if "period_label" in grp.columns else None
-            items = [f"{r[label] if label else ''} {with_unit(float(r['value']), r['unit'])}".strip()
-                     for _, r in grp.head(6).iterrows()]
-            more = f" and {len(grp) - 6} more" if len(grp) > 6 else ""
-            parts.append((f"{name}: " if name else "") + ", ".join(items) + more)
+            x = chart.x if chart.x in grp.columns else None
+            items = [(f"{r[x]}: " if x else "") + with_unit(float(r['value']), r['unit'])
+                     for _, r in grp.head(8).iterrows()] + ([f"and {len(grp) - 8} more"] if len(grp) > 8 else [])
+        parts.append((f"{name}: " if name else "") + ", ".join(items))
     return f"{head}{', ' + span if span else ''}. " + "; ".join(parts) + "."
 
 
 def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, lane: str | None = "category",
              colour: str = "status", label: str = "event", xlabel: str = "Date (calendar)", note: str = "",
-             lanes: list[str] | None = None, wrap: int = 40, fontsize: float = SMALL_PT, **finish) -> Chart:
+             lanes: list[str] | None = None, wrap: int = 40, fontsize: float = SMALL_PT,
+             same_as: dict[str, str] | None = None, **finish) -> Chart:
     """Events on a date axis: one row per `lane` value, markers coloured by `colour`, each labelled with its date.
 
     `events_frame` holds rows of `ledger.events` (at least id, date and source, plus the columns named by `lane`,
     `colour` and `label`). A filled marker is an exact day, a hollow one a date known only to the month or year.
-    Labels (wrapped at `wrap` characters) are stacked so that none overlaps another; the chart records the event
-    ids and ships its CSV.
+    Each label (wrapped at `wrap` characters) sits beside its marker on the lowest row of its lane where it
+    overlaps no other label, so no leader lines are needed; `lanes` orders the lanes, and lanes with no event are left out. `same_as`
+    ({duplicate id: kept id}) draws a twice-reported event once, its row citing both sources. Status colours
+    are the same on every chart. The chart records the event ids and ships its CSV.
     """
     from matplotlib.lines import Line2D
 
@@ -696,7 +762,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
         raise KeyError(f"timeline {name!r}: events_frame lacks the columns {missing}")
     if events_frame.empty:
         raise ValueError(f"timeline {name!r}: no events to draw")
-    ev = events_frame.copy()
+    ev = _merge_reports(events_frame, same_as or {}, name)
     ev["when"] = [pd.Timestamp(parse_date(str(d))) for d in ev["date"]]
     ev["exact"] = [len(str(d)) == 10 for d in ev["date"]]
     ev["lane_"] = ev[lane].astype(str) if lane else ""
@@ -707,14 +773,18 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     unknown = sorted(set(ev["lane_"]) - set(lane_order))
     if unknown:
         raise ValueError(f"timeline {name!r}: lanes {unknown} are not in `lanes`")
+    lane_order = [ln for ln in lane_order if ln in set(ev["lane_"])]
     keys = list(dict.fromkeys(ev[colour].astype(str)))
     if colour == "status":
         keys = [k for k in EVENT_STATUSES if k in keys] + [k for k in keys if k not in EVENT_STATUSES]
-    colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
+        colours = {k: PALETTE[(list(EVENT_STATUSES).index(k) if k in EVENT_STATUSES else len(EVENT_STATUSES) + i)
+                              % len(PALETTE)] for i, k in enumerate(keys)}
+    else:
+        colours = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
     span = ev["when"].max() - ev["when"].min()
     pad = max(span * 0.04, pd.Timedelta(days=20))
     xlim = (mdates.date2num(ev["when"].min() - pad), mdates.date2num(ev["when"].max() + pad))
-    row, gap = fontsize * 1.4, 9.0               # points: one text line, marker to first label
+    row = fontsize * 1.4                          # points: one text line
     width = plt.rcParams["figure.figsize"][0]
     style = {"fontsize": fontsize, "color": "#222222", "zorder": 5, "va": "bottom",
              "bbox": {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}}
@@ -739,57 +809,54 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
             fig.tight_layout(rect=(0, 0.06, 1, 1))
         return fig, ax
 
-    # Pass 1: measure each label (in pixels) and stack it on the lowest free rows of its lane.
+    # Pass 1: measure each label (in pixels) and put it beside its marker on the lowest free row of its lane.
     fig, ax = frame(4.0, {ln: 10.0 * i for i, ln in enumerate(lane_order)}, 10.0 * len(lane_order))
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = _canvas(fig).get_renderer()
     left, right = ax.get_window_extent(renderer).x0, ax.get_window_extent(renderer).x1
     px_per_pt = fig.dpi / 72
-    sep = 5 * px_per_pt                          # horizontal space kept between labels on one row
+    sep, off = 5 * px_per_pt, 6.0                # px kept between labels on a row; pt from marker to its label
     taken: dict[str, list[tuple[float, float, int, int]]] = {ln: [] for ln in lane_order}
     place = []
     for _, e in ev.iterrows():
         x = ax.transData.transform((mdates.date2num(e["when"]), 0))[0]
         probe = ax.text(0, 0, e["text"], **style)
-        w = probe.get_window_extent(renderer).width + 4 * px_per_pt
+        w = probe.get_window_extent(renderer).width + 2 * px_per_pt
         probe.remove()
         lines = e["text"].count("\n") + 1
-        spans = [(x, x + w, "left"), (x - w, x, "right")]
+        reach = off * px_per_pt
+        spans = [(x - reach, x + reach + w, "left"), (x - reach - w, x + reach, "right")]
         spans = [sp for sp in spans if sp[0] >= left and sp[1] <= right] or [min(spans, key=lambda sp: abs(
             min(sp[0] - left, 0)) + abs(max(sp[1] - right, 0)))]
-        choice = None
-        for level in range(len(ev) * 3):
-            for x0, x1, ha in spans:
-                clash = any(x0 < b1 + sep and b0 < x1 + sep and level < l1 and l0 < level + lines
-                            for b0, b1, l0, l1 in taken[e["lane_"]])
-                if not clash:
-                    choice = (level, ha, x0, x1)
-                    break
-            if choice:
-                break
-        level, ha, x0, x1 = choice
-        taken[e["lane_"]].append((x0, x1, level, level + lines))
+        boxes = taken[e["lane_"]]
+        level, ha, x0, x1 = next((level, ha, x0, x1) for level in range(len(ev) * 3) for x0, x1, ha in spans
+                                 if not any(x0 < b1 + sep and b0 < x1 + sep and level < l1 and l0 < level + lines
+                                            for b0, b1, l0, l1 in boxes))
+        boxes.append((x0, x1, level, level + lines))
         place.append((level, ha))
     plt.close(fig)
 
-    # Pass 2: each lane as tall as its stack of labels, in points, so one data unit is one point.
-    heights = {ln: gap + row * max([l1 for _, _, _, l1 in taken[ln]] or [1]) + 8 for ln in lane_order}
+    # Pass 2: each lane a band as tall as its rows, in points (one data unit is one point); no leader lines.
+    pad = 6.0
+    heights = {ln: 2 * pad + row * max(l1 for _, _, _, l1 in taken[ln]) for ln in lane_order}
     legend_room = 22.0
     total = sum(heights.values()) + legend_room
-    tops, y = {}, 0.0
+    bottoms, y = {}, 0.0
     for ln in reversed(lane_order):
-        tops[ln] = y + 6                               # the lane's baseline, near the foot of its band
+        bottoms[ln] = y
         y += heights[ln]
-    fig, ax = frame((total + 120) / 72, tops, total)
-    for ln in lane_order:
-        ax.axhline(tops[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
+    centres = {ln: bottoms[ln] + heights[ln] / 2 for ln in lane_order}
+    fig, ax = frame((total + 120) / 72, centres, total)
+    for ln in lane_order[1:]:
+        ax.axhline(bottoms[ln] + heights[ln], color="#bbbbbb", linewidth=0.8, zorder=1)
+    label_style = {**style, "va": "center"}
     for (_, e), (level, ha) in zip(ev.iterrows(), place):
-        x, y0, col = mdates.date2num(e["when"]), tops[e["lane_"]], colours[str(e[colour])]
+        lines = e["text"].count("\n") + 1
+        x, col = mdates.date2num(e["when"]), colours[str(e[colour])]
+        y0 = bottoms[e["lane_"]] + pad + row * (level + lines / 2)
         ax.plot([x], [y0], marker="o", markersize=7, color=col, markerfacecolor=col if e["exact"] else "white",
                 markeredgewidth=1.6, zorder=4, linestyle="")
-        ax.annotate("", (x, y0), xytext=(0, gap + row * level), textcoords="offset points", zorder=3,
-                    arrowprops={"arrowstyle": "-", "color": col, "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0})
-        ax.annotate(e["text"], (x, y0), xytext=(0, gap + row * level), textcoords="offset points", ha=ha, **style)
+        ax.annotate(e["text"], (x, y0), xytext=(off if ha == "left" else -off, 0), textcoords="offset points", ha=ha,
+                    **label_style)
     handles = [Line2D([], [], marker="o", linestyle="", color=colours[k], label=k.replace("_", " ")) for k in keys]
     handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="white", color="#555555",
                           label="month or year only"))
@@ -802,9 +869,25 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     data[colour] = ev[colour].astype(str).to_numpy()
     data["label"] = ev["text"].str.replace("\n", " ").to_numpy()
     data["source"] = ev["source"].to_numpy()
+    data["date_drawn"] = [w.date().isoformat() for w in ev["when"]]   # the day the marker sits on
     chart = _chart(ledger, fig, ax, data, name, title, xlabel, "", note, finish=finish, kind="Timeline")
     chart.finish.axes_height_pt = total
     return chart
+
+
+def _merge_reports(events: pd.DataFrame, same_as: dict[str, str], name: str) -> pd.DataFrame:
+    """Events with each duplicate report folded into the event it repeats: one row, both sources."""
+    ev = events.copy()
+    for dup, kept in same_as.items():
+        if dup not in set(ev["id"]):
+            continue
+        if kept not in set(ev["id"]):
+            raise ValueError(f"timeline {name!r}: {dup!r} repeats {kept!r}, which is not on this chart")
+        extra = ev.loc[ev["id"] == dup, "source"].iloc[0]
+        row = ev["id"] == kept
+        ev.loc[row, "source"] = ";".join(dict.fromkeys(str(ev.loc[row, "source"].iloc[0]).split(";") + [extra]))
+        ev = ev[ev["id"] != dup]
+    return ev
 
 
 def _keep_axes_height(fig: plt.Figure, ax: plt.Axes, points: float) -> None:
