@@ -216,3 +216,12 @@ def test_conflict_blocks_one_per_indicator_in_order():
     assert [b[0].split(":")[0] for b in blocks] == [led.indicators["it_exports"].label,
                                                    led.indicators["cellular_subscribers"].label]
     assert sum(len(b[1]) for b in blocks) == int(conf["indicator"].isin(["it_exports", "cellular_subscribers"]).sum())
+
+
+@pytest.mark.parametrize("stem", ["telecom_infrastructure", "reading_the_numbers"])
+def test_no_number_typed_into_figure_words(stem):
+    from test_plots import typed_numbers
+
+    cells = json.loads((paths.CHAPTERS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
+    found = [t for c in cells for t in typed_numbers(c)]
+    assert not found, f"{stem}: numbers typed into captions, alt text or chart titles: {found}"
