@@ -112,3 +112,16 @@ def test_legacy_glue_glues_a_shared_key_once(monkeypatch):
     assert glued == ["k"]
     with pytest.raises(ValueError, match="glued twice"):
         cite._glue("k", "2 units")
+
+
+def test_a_chart_records_its_rows_in_the_chapter_begun(monkeypatch, tmp_path):
+    """Rows a chart draws are shown: they must reach the chapter's audit record, not a legacy module."""
+    from helpers import plots, paths
+
+    ch = _FakeChapter([])
+    monkeypatch.setattr(chapter, "CURRENT", ch)
+    monkeypatch.setattr(paths, "chart_data_dir", lambda: tmp_path)
+    ids = ["hs-local-2024-pta", "hs-imp-2024-pta"]
+    frame = plots.tidy(ch.ledger, ch.ledger.observations.loc[ids], series="s")
+    plots.bars(ch.ledger, frame, name="demo-chart", title="t", ylabel="y")
+    assert all("chart:demo-chart" in ch.record._used[i] for i in ids)

@@ -454,7 +454,18 @@ def _record_and_save(data: pd.DataFrame, name: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     data.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     if "id" in data.columns:
-        record(list(data["id"]), f"chart:{name}")
+        _record([i for i in data["id"] if isinstance(i, str) and i], f"chart:{name}")
+
+
+def _record(ids: list[str], where: str) -> None:
+    """Note the ledger rows a chart draws in the audit record of the chapter begun with `chapter.begin`
+    (legacy notebooks: helpers.cite's module record)."""
+    from . import chapter
+
+    if chapter.CURRENT is not None:
+        chapter.CURRENT.record.record(ids, where)
+    else:
+        record(ids, where)
 
 
 def _chart(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, name: str, title: str,
