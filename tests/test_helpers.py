@@ -155,3 +155,15 @@ def test_ratio_is_a_percent_of_the_whole_in_the_same_unit():
     assert d.inputs == ("hs-imp-2024-pta", "hs-local-2024-pta") and d.unit == "percent"
     with pytest.raises(ValueError, match="different units"):
         checks.ratio(led, "hs-local-2024-pta", "imp-bill-fy2024-pbs")
+
+
+def test_prose_rounds_only_what_a_reader_cannot_use():
+    from helpers.fmt import prose, reading_decimals
+
+    assert prose(19.834465, "million units") == "19.83 million units"
+    assert prose(279.219, "USD million") == "USD 279.22 million"
+    assert prose(31.38, "million units") == "31.38 million units"
+    assert prose(1978.654, "USD million") == "USD 1,978.65 million"
+    assert prose(2065, "USD million") == "USD 2,065 million"
+    assert prose(0.012345, "percent") == "0.0123%"
+    assert reading_decimals(0.125) is None and reading_decimals(0.5) is None

@@ -232,7 +232,8 @@ import re  # noqa: E402
 from helpers import paths  # noqa: E402
 
 #: Chapters whose charts are built with `plots.words` / `chart.alt` (the others are being migrated).
-MIGRATED = ["intro", "mobile_manufacturing", "promises_vs_outcomes", "cpec_it_cooperation", "cross_checks"]
+MIGRATED = ["intro", "mobile_manufacturing", "promises_vs_outcomes", "cpec_it_cooperation", "cross_checks",
+            "chromebooks_evs", "telecom_infrastructure", "reading_the_numbers", "peers"]
 _NAMES = r"\b[2-5]G\b|\b3G/4G\b|\bPC-1\b|\bFY\d\d\b|\bCY20\d\d\b|\bPakSat-MM1\b"
 
 

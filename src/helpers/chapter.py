@@ -12,7 +12,7 @@ import math
 import pandas as pd
 
 from . import glue, ledger, plots
-from .fmt import date_label, with_unit
+from .fmt import date_label, prose, with_unit
 from .record import Record
 from .values import Derived
 
@@ -45,7 +45,7 @@ class Chapter:
             base = key.removesuffix("-period")
             if key in obs.index:
                 r = obs.loc[key]
-                self._paste(key, with_unit(float(r["value"]), r["unit"]), [key])
+                self._paste(key, prose(float(r["value"]), r["unit"]), [key])
             elif key.endswith("-period") and base in obs.index:
                 self._paste(key, obs.loc[base, "period_obj"].label, [base], link=False)
             elif key in events.index:
