@@ -4,6 +4,7 @@
   and an archived copy of every web source in references.bib.
 - Each page lists every script once: sphinx-thebe and the book theme both add thebe's configuration
   script, and the second copy is a JavaScript error ("THEBE_JS_URL has already been declared").
+- The fast path for big tables, ```{pk-table}``` (fasttable.py).
 """
 from pybtex.plugin import register_plugin
 
@@ -23,5 +24,6 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
+    app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -68,6 +68,8 @@ def config_text() -> str:
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = sphinx["version"] = ver
     sphinx["today"] = when
+    if os.environ.get("PKBOOK_DURATION") == "1":   # make bench: per-page reading times (sphinx.ext.duration)
+        config["sphinx"].setdefault("extra_extensions", []).append("sphinx.ext.duration")
     config.setdefault("html", {})["extra_footer"] = (
         f"Version {ver}, built from the commit of {when}. Text CC BY 4.0; code MIT; "
         "data as their sources allow. How to cite: see the first page.")
