@@ -179,14 +179,14 @@ def site_digest(builder: str) -> str:
                                 salt=builder.encode() + lock.read_bytes())
 
 
-def build(builder: str) -> int:
+def build(builder: str, jobs: int | None = None) -> int:
     """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors.
 
     When nothing Sphinx reads has changed since the last successful build of the same format, and its
     output is still there, the build is skipped: the output would be identical.
     """
     mirror()
-    execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
+    execute.run(SITE / "chapters", jobs=jobs or os.cpu_count() or 1)
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
     titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
     _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
@@ -223,7 +223,9 @@ def publish_pdf() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("builder", choices=["html", "pdf"])
-    return build(parser.parse_args(argv).builder)
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: all cores)")
+    args = parser.parse_args(argv)
+    return build(args.builder, args.jobs)
 
 
 if __name__ == "__main__":
