@@ -15,8 +15,9 @@ import re
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
-#: Characters that make a cell Markdown rather than plain text.
-MARKUP = re.compile(r"[`*_{}\[\]<>\\$&~]")
+#: What makes a cell Markdown rather than plain text: markup characters, and what Sphinx's smart quotes
+#: rewrite (quotes, dashes, ellipses), so the cell reads exactly as in a Markdown table.
+MARKUP = re.compile(r"[`*_{}\[\]<>\\$&~'\"]|--|\.\.\.")
 
 
 class fast_table(nodes.General, nodes.Element):
