@@ -184,6 +184,15 @@ def main() -> int:
                  "tests/sanitize.cfg"]
         nb_parallel, _, _ = timed(nbval + ["-n", str(os.cpu_count() or 2), "--dist", "loadfile"], book, env)
         steps.append((f"nbval, parallel ({os.cpu_count()} workers)", nb_parallel, ""))
+        # The same book with Markdown tables (the stored outputs nbval just verified), built clean: what the
+        # fast table path saves, page by page.
+        timed([py, "-m", "helpers.execute", "--adopt", str(book / "_build/site/chapters")], book, env)
+        for folder in ("html", ".doctrees"):
+            shutil.rmtree(book / "_build" / folder, ignore_errors=True)
+        slow, code, _ = timed(html, book, env, logs / "html-markdown-tables.log", allowed=(0, 1))
+        steps.append(("book: clean HTML (Sphinx) with Markdown tables instead of the fast path", slow,
+                      "" if code == 0 else "exit 1: Sphinx warnings"))
+        slow_durations = json.loads((book / "_build" / "durations-html.json").read_text())
         if full:
             nb_serial, _, _ = timed(nbval, book, env)
             steps.append(("nbval, serial", nb_serial, ""))
@@ -205,6 +214,7 @@ def main() -> int:
         ("no-change rebuild / template no-change rebuild", nochange / a_rebuild, "<= 1.5"),
         ("PDF after HTML / clean HTML build", pdf / clean, "<= 1.0"),
         ("nbval (parallel) / (notebooks x B)", nb_parallel / b, "<= 1.3"),
+        ("clean HTML (Sphinx), fast path / Markdown tables", sphinx / slow, "<= 1.0"),
     ]
     uv = shutil.which("uv")
     notes.append(f"uv: {'found at ' + uv if uv else 'not installed on this machine, and not in requirements.txt'}; "
@@ -226,10 +236,13 @@ def main() -> int:
               f"min {counts[0]}, max {counts[-1]}; rows that re-execute no notebook: {counts.count(0)}.", "",
               "| rows | notebooks re-executed |", "|---:|---:|"]
     lines += [f"| {counts.count(k)} | {k} |" for k in sorted(set(counts))]
-    lines += ["", "## Sphinx reading time per page (clean HTML build, sphinx.ext.duration)", "",
-              "| page | seconds |", "|---|---:|"]
-    lines += [f"| {page} | {secs:.2f} |" for page, secs in sorted(durations.items(), key=lambda x: -x[1])]
-    lines += [f"| total | {sum(durations.values()):.2f} |", ""]
+    lines += ["", "## Sphinx reading time per page (clean HTML builds, sphinx.ext.duration)", "",
+              "Seconds to read each page: with the fast table path (the build), and with the same tables as "
+              "Markdown pipe tables (the stored outputs).", "",
+              "| page | fast path | Markdown tables |", "|---|---:|---:|"]
+    lines += [f"| {page} | {secs:.2f} | {slow_durations.get(page, float('nan')):.2f} |"
+              for page, secs in sorted(durations.items(), key=lambda x: -x[1])]
+    lines += [f"| total | {sum(durations.values()):.2f} | {sum(slow_durations.values()):.2f} |", ""]
     text = "\n".join(lines)
     print(text)
     (ROOT / "bench" / "results.md").write_text(text + "\n", encoding="utf-8")
