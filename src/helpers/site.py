@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -185,13 +186,19 @@ def build(builder: str, jobs: int | None = None) -> int:
     When nothing Sphinx reads has changed since the last successful build of the same format, and its
     output is still there, the build is skipped: the output would be identical.
     """
+    t0 = time.perf_counter()
     mirror()
+    t1 = time.perf_counter()
     execute.run(SITE / "chapters", jobs=jobs or os.cpu_count() or 1)
+    t2 = time.perf_counter()
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
     titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
     _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
     _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
+    t3 = time.perf_counter()
     digest = site_digest(builder)
+    print(f"timings: mirror {t1 - t0:.1f}s, execute {t2 - t1:.1f}s, generated pages {t3 - t2:.1f}s, "
+          f"site digest {time.perf_counter() - t3:.1f}s", flush=True)
     stamp = paths.BUILD / f".{builder}.stamp"
     output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
     if output.exists() and stamp.exists() and stamp.read_text() == digest:
@@ -206,7 +213,9 @@ def build(builder: str, jobs: int | None = None) -> int:
     if builder == "pdf":
         cmd += ["--builder", "pdflatex"]
     print("+", " ".join(cmd), flush=True)
+    t4 = time.perf_counter()
     code = subprocess.call(cmd)
+    print(f"timings: jupyter-book {time.perf_counter() - t4:.1f}s", flush=True)
     if code == 0:
         stamp.write_text(digest)
         publish_pdf()
