@@ -77,7 +77,7 @@ def visit_html(self, node):
     raise nodes.SkipNode
 
 
-def _latex_cell(self, node, cell, bold=False):
+def _latex_cell(self, node, cell, head=False):
     if isinstance(cell, int):
         start = len(self.body)
         for child in node.children[cell].children:
@@ -86,16 +86,19 @@ def _latex_cell(self, node, cell, bold=False):
         del self.body[start:]
     else:
         text = self.encode(cell)
-    return r"\textbf{" + text + "}" if bold else text
+    return r"\sphinxstyletheadfamily " + text if head else text
 
 
 def visit_latex(self, node):
     head, *rows = node["grid"]
-    widths = node["widths"] or [round(451 / len(head))] * len(head)
+    # Column widths in proportion to those helpers.tables computed, as fractions of the line (Sphinx's \X{w}{total}),
+    # so a table always spans the text block and never runs past it.
+    widths = node["widths"] or [1] * len(head)
+    total = sum(widths)
     cols = "".join((r">{\raggedleft\arraybackslash}" if a == "right" else r">{\raggedright\arraybackslash}")
-                   + f"p{{{max(1, w - 12)}pt}}" for w, a in zip(widths, node["align"]))
-    out = [f"\n\\begingroup\\{node['size']}\n", f"\\begin{{longtable}}{{@{{}}{cols}@{{}}}}\n\\hline\n"]
-    header = " & ".join(_latex_cell(self, node, c, bold=True) for c in head) + r" \\ \hline" + "\n"
+                   + f"\\X{{{w}}}{{{total}}}" for w, a in zip(widths, node["align"]))
+    out = [f"\n\\begingroup\\{node['size']}\n", f"\\begin{{longtable}}{{{cols}}}\n\\hline\n"]
+    header = " & ".join(_latex_cell(self, node, c, head=True) for c in head) + r" \\ \hline" + "\n"
     out += [header, r"\endfirsthead" + "\n", r"\hline" + "\n", header, r"\endhead" + "\n"]
     for row in rows:
         out.append(" & ".join(_latex_cell(self, node, c) for c in row) + r" \\" + "\n")

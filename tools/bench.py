@@ -168,6 +168,10 @@ def main() -> int:
         steps.append(("book: no-change rebuild", nochange, "" if code == 0 else "exit 1: Sphinx warnings"))
         pdf, code, _ = timed([py, "-m", "helpers.site", "pdf"], book, env, logs / "pdf.log", allowed=(0, 1))
         steps.append(("book: PDF after the HTML build", pdf, "" if code == 0 else "exit 1: Sphinx warnings"))
+        if code != 0:
+            notes.append("The PDF step ended on Sphinx warnings (-W): jupyter-book stops before LaTeX, so its time "
+                         "leaves out latexmk; the no-change rebuild also re-runs jupyter-book, since only a build "
+                         "without warnings stamps the output as up to date.")
         data = book / "data" / "observations.csv"
         original = data.read_bytes()
         row_id = change_one_row(data)
