@@ -41,10 +41,10 @@ browser: ## Install Debian's chromium for the real-browser test (as root; skippe
 system-deps: tex browser ## Install every Debian package the project uses
 
 html: $(STAMP) ## Execute what changed and build the HTML (_build/html)
-	$(PY) -m helpers.site html
+	$(PY) -m helpers.site html --jobs $(JOBS)
 
 pdf: $(STAMP) tex ## Build the PDF (_build/latex/book.pdf)
-	$(PY) -m helpers.site pdf
+	$(PY) -m helpers.site pdf --jobs $(JOBS)
 
 book: $(STAMP) system-deps html pdf ## Set up everything, execute the notebooks, build HTML and PDF
 	@echo "HTML: _build/html/index.html   PDF: _build/latex/book.pdf"
@@ -75,7 +75,7 @@ outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs
 changes: $(STAMP) ## Ledger rows, shown figures and verdicts changed since SINCE=<tag or commit> (default: last edition)
 	$(PY) -m helpers.changes $(if $(SINCE),--since $(SINCE))
 
-bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book floor (writes bench/results.md)
+bench: $(STAMP) system-deps ## Time builds against floors in one run (writes bench/results.md; BENCH_FULL=1 adds make test, BENCH_SETUP=1 the Python set-up)
 	$(PY) tools/bench.py
 
 mutation: $(STAMP) ## Mutate ledger values the book shows; print the share nbval catches (target >= 95%)

@@ -7,6 +7,7 @@
 - A chart's alt text travels in its output's metadata (`plots.show` builds it from the data drawn), so
   it follows the ledger like the chart; myst-nb reads only width and height from there, so the image
   renderer is wrapped to read `alt` too (cell metadata alt, if any, is overridden).
+- The fast path for big tables, ```{pk-table}``` (fasttable.py).
 """
 from pybtex.plugin import register_plugin
 
@@ -41,5 +42,6 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
+    app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

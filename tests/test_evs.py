@@ -28,7 +28,7 @@ def _with_rows(**changes) -> ledger.Ledger:
     for obs_id, cols in changes.items():
         for col, value in cols.items():
             obs.loc[obs_id, col] = value
-    return dataclasses.replace(L, observations=obs)
+    return ledger.Ledger(obs, L.indicators, L.events.copy(), L.sources, L.breaks, L.countries)
 
 
 def test_bare_glues_counts_and_years(monkeypatch):

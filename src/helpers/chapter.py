@@ -43,12 +43,12 @@ class Chapter:
         rest = []
         for key in self.references:
             base = key.removesuffix("-period")
-            if key in obs.index:
+            if self.ledger.has_observation(key):
                 r = obs.loc[key]
                 self._paste(key, prose(float(r["value"]), r["unit"]), [key])
-            elif key.endswith("-period") and base in obs.index:
+            elif key.endswith("-period") and self.ledger.has_observation(base):
                 self._paste(key, obs.loc[base, "period_obj"].label, [base], link=False)
-            elif key in events.index:
+            elif self.ledger.has_event(key):
                 self._paste(key, date_label(str(events.loc[key, "date"])), [key])
             else:
                 rest.append(key)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import deps
 from .ledger import Ledger
 from .values import Derived
 
@@ -24,6 +25,7 @@ def _candidates(levels: pd.DataFrame, source: str) -> list[pd.Series]:
     return [grp.sort_values("id").iloc[0] for _, grp in pool.groupby("value", sort=True)]
 
 
+@deps.derived
 def recompute_changes(ledger: Ledger) -> pd.DataFrame:
     """Every stated change beside the change recomputed from level rows of the same indicator.
 
@@ -62,6 +64,7 @@ def recompute_changes(ledger: Ledger) -> pd.DataFrame:
                                       "recomputed", "difference", "verdict"])
 
 
+@deps.derived
 def conflicts(ledger: Ledger) -> pd.DataFrame:
     """Groups of level rows with the same indicator, period, dimension and unit but different values."""
     obs = ledger.observations[ledger.observations["kind"] == "level"]
@@ -78,6 +81,7 @@ def conflicts(ledger: Ledger) -> pd.DataFrame:
                                        "as_of", "spread_percent"])
 
 
+@deps.derived
 def coverage(ledger: Ledger, first_year: int = 2016, last_year: int | None = None) -> pd.DataFrame:
     """Number of level rows per indicator (with CY/FY basis) and year the period ends in.
 

@@ -70,7 +70,7 @@ def glue_obs(ledger: Ledger, obs_id: str, decimals: int | None = None, key: str 
 
 def glue_event(ledger: Ledger, event_id: str, key: str | None = None) -> str:
     """Glue an event's date as a reader writes it (e.g. '2 Jun 2020') under `key` (default: the id)."""
-    if event_id not in ledger.events.index:
+    if not ledger.has_event(event_id):
         raise KeyError(f"no event with id {event_id!r} in data/events.csv")
     text = date_label(ledger.events.loc[event_id, "date"])
     _glue(key or event_id, text, f"audit-{_CHAPTER[0]}-{event_id}")

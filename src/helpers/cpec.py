@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .deps import rows_where
 from .ledger import EVENT_STATUSES
 
 
@@ -11,7 +12,7 @@ def chapter_events(events: pd.DataFrame, labels: pd.DataFrame, other_ids: list[s
 
     Raises ValueError naming the events that have no short label, or labels that name no chapter event.
     """
-    ev = events[(events["theme"] == "cpec_it") | events["id"].isin(other_ids)].copy()
+    ev = rows_where(events, ids=other_ids, theme="cpec_it").copy()
     short = dict(zip(labels["id"], labels["label"]))
     missing = sorted(set(ev["id"]) - set(short))
     if missing:

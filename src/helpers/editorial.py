@@ -15,6 +15,16 @@ from . import paths
 from .ledger import LedgerError, file_label
 
 
+class _Known:
+    """Membership in the ledger's ids (observations or events), each lookup recorded for helpers.deps."""
+
+    def __init__(self, led) -> None:
+        self.led = led
+
+    def __contains__(self, item_id) -> bool:
+        return isinstance(item_id, str) and self.led.has(item_id)
+
+
 def _check_ids(name: str, where: str, field: str, value, known: set[str]) -> None:
     values = value if isinstance(value, list) else [value]
     for v in values:
@@ -29,7 +39,7 @@ def load(led, stem: str, path: Path | None = None) -> dict[str, pd.DataFrame]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise LedgerError(name, 1, "-", "must be a mapping of table names to lists of records")
-    known = set(led.observations.index) | set(led.events.index)
+    known = _Known(led)
     tables = {}
     for table, records in data.items():
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):

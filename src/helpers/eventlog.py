@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .deps import rows_where
 from .ledger import EVENT_STATUSES, Ledger
 
 #: Units of money an event amount can carry, with the factor that turns them into millions.
@@ -30,8 +31,7 @@ def by_year_status(events: pd.DataFrame) -> pd.DataFrame:
 
 def rates_by_date(ledger: Ledger, indicator: str = "exchange_rate_pkr_usd") -> dict[str, pd.Series]:
     """Sourced rupee-dollar rates keyed by their day (the period of each ledger row)."""
-    obs = ledger.observations
-    rows = obs[(obs["indicator"] == indicator) & (obs["kind"] == "level")]
+    rows = rows_where(ledger.observations, indicator=indicator, kind="level")
     return {r["period"]: r for _, r in rows.iterrows()}
 
 

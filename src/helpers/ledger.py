@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from pybtex.database import parse_file
 
-from . import paths
+from . import deps, paths
 from .periods import Period, parse_date, parse_period
 
 BIB_REQUIRED = ("title", "publisher", "date", "url", "urldate")
@@ -461,36 +461,60 @@ def _credit_line(producers: list[str], outlets: list[str], max_chars: int) -> st
     return line(p, o)
 
 
-@dataclass
 class Ledger:
-    """Everything the book knows, validated."""
+    """Everything the book knows, validated.
 
-    observations: pd.DataFrame
-    indicators: dict[str, Indicator]
-    events: pd.DataFrame
-    sources: dict[str, Source]
-    breaks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*columns("breaks"), "line"]))
-    countries: dict[str, Country] = field(default_factory=dict)
+    While a notebook runs under helpers.execute, every read is recorded for its row-level dependencies
+    (helpers.deps): `observations` and `events` are then read-only views that note what is read.
+    """
+
+    def __init__(self, observations: pd.DataFrame, indicators: dict[str, Indicator], events: pd.DataFrame,
+                 sources: dict[str, Source], breaks: pd.DataFrame | None = None,
+                 countries: dict[str, Country] | None = None) -> None:
+        self._obs, self._events = observations, events
+        self.indicators, self.sources = indicators, sources
+        self.countries = countries or {}
+        self.breaks = pd.DataFrame(columns=[*columns("breaks"), "line"]) if breaks is None else breaks
+
+    @property
+    def observations(self) -> pd.DataFrame:
+        return deps.tracked(self._obs, "observations")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return deps.tracked(self._events, "events")
 
     def breaks_for(self, indicator: str) -> dict[str, str]:
         """{period: description} of the recorded breaks in one indicator's series."""
         b = self.breaks[self.breaks["indicator"] == indicator]
         return dict(zip(b["period"], b["description"]))
 
+    def has(self, item_id: str) -> bool:
+        """Whether `item_id` is an observation or an event (the lookup is recorded, found or not)."""
+        return self.has_observation(item_id) or self.has_event(item_id)
+
+    def has_observation(self, obs_id: str) -> bool:
+        deps.note_ids("observations", [obs_id])
+        return obs_id in self._obs.index
+
+    def has_event(self, event_id: str) -> bool:
+        deps.note_ids("events", [event_id])
+        return event_id in self._events.index
+
     def row(self, obs_id: str) -> pd.Series:
         """One observation by id; KeyError naming the id if it is not in the ledger."""
-        if obs_id not in self.observations.index:
+        if not self.has_observation(obs_id):
             raise KeyError(f"no ledger row with id {obs_id!r} in data/observations.csv")
-        return self.observations.loc[obs_id]
+        return self._obs.loc[obs_id]
 
     def entry(self, item_id: str) -> dict:
         """id, value, unit, period, kind and source of an observation or an event (kind 'event')."""
-        if item_id in self.observations.index:
-            r = self.observations.loc[item_id]
+        if self.has_observation(item_id):
+            r = self._obs.loc[item_id]
             return {"id": item_id, "value": float(r["value"]), "unit": r["unit"], "period": r["period"],
                     "kind": r["kind"], "source": r["source"]}
-        if item_id in self.events.index:
-            e = self.events.loc[item_id]
+        if self.has_event(item_id):
+            e = self._events.loc[item_id]
             return {"id": item_id, "value": e["amount"], "unit": e["unit"] or "event", "period": e["date"],
                     "kind": "event", "source": e["source"]}
         raise KeyError(f"{item_id!r} is neither an observation nor an event in the ledger")
@@ -498,10 +522,9 @@ class Ledger:
     def value(self, obs_id: str) -> float:
         return float(self.row(obs_id)["value"])
 
-    def select(self, indicator: str, kind: str = "level", source: str | None = None,
-               dimension: str | None = None, basis: str | None = None) -> pd.DataFrame:
-        """Rows of one indicator and kind (optionally one source, dimension or CY/FY basis), by period."""
-        obs = self.observations
+    def _selected(self, indicator: str, kind: str = "level", source: str | None = None,
+                  dimension: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        obs = self._obs
         mask = (obs["indicator"] == indicator) & (obs["kind"] == kind)
         if source is not None:
             mask &= obs["source"] == source
@@ -510,6 +533,16 @@ class Ledger:
         if basis is not None:
             mask &= obs["basis"] == basis
         return obs[mask].sort_values(["period_end", "dimension", "id"])
+
+    def select(self, indicator: str, kind: str = "level", source: str | None = None,
+               dimension: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """Rows of one indicator and kind (optionally one source, dimension or CY/FY basis), by period.
+
+        The selection is recorded: a new row it would match re-executes the notebook that made it.
+        """
+        filters = {"indicator": indicator, "kind": kind, "source": source, "dimension": dimension, "basis": basis}
+        deps.note_select("observations", filters)
+        return self._selected(**filters)
 
     def period(self, obs_id: str) -> Period:
         return self.row(obs_id)["period_obj"]
@@ -522,8 +555,8 @@ class Ledger:
         """
         made, told = Counter(), Counter()
         for item in ids:
-            frame = self.observations if item in self.observations.index else self.events
-            if item not in frame.index:
+            frame = self._obs if self.has_observation(item) else self._events if self.has_event(item) else None
+            if frame is None:
                 raise KeyError(f"{item!r} is neither an observation nor an event in the ledger")
             origin, publisher = frame.loc[item, "origin"], self.sources[frame.loc[item, "source"]].publisher
             made[origin] += 1

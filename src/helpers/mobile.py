@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import checks, series
+from .deps import rows_where
 from .fmt import number
 from .plots import tidy
 
@@ -68,5 +69,4 @@ def import_bill(led) -> pd.DataFrame:
 
 def plants(led) -> pd.DataFrame:
     """Handset plants and investments on record (manufacturing and investment events of the theme)."""
-    ev = led.events
-    return ev[(ev["theme"] == "mobile_manufacturing") & ev["category"].isin(["manufacturing", "investment"])]
+    return rows_where(led.events, theme="mobile_manufacturing", category=["manufacturing", "investment"])

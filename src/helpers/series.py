@@ -22,7 +22,7 @@ def load_series(led, path=None) -> pd.DataFrame:
         for col in SERIES_COLUMNS:
             if not row[col]:
                 raise LedgerError(name, line, col, "required field is empty")
-        if row["id"] not in led.observations.index:
+        if not led.has_observation(row["id"]):
             raise LedgerError(name, line, "id", f"no ledger row {row['id']!r} in data/observations.csv")
         if labels.setdefault(row["series"], row["label"]) != row["label"]:
             raise LedgerError(name, line, "label", f"series {row['series']!r} already has label {labels[row['series']]!r}")

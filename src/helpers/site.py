@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,8 @@ def config_text() -> str:
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = sphinx["version"] = ver
     sphinx["today"] = when
+    if os.environ.get("PKBOOK_DURATION") == "1":   # make bench: per-page reading times (sphinx.ext.duration)
+        config["sphinx"].setdefault("extra_extensions", []).append("sphinx.ext.duration")
     config.setdefault("html", {})["extra_footer"] = (
         f"Version {ver}, built from the commit of {when}. Text CC BY 4.0; code MIT; "
         "data as their sources allow. How to cite: see the first page.")
@@ -177,19 +180,25 @@ def site_digest(builder: str) -> str:
                                 salt=builder.encode() + lock.read_bytes())
 
 
-def build(builder: str) -> int:
+def build(builder: str, jobs: int | None = None) -> int:
     """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors.
 
     When nothing Sphinx reads has changed since the last successful build of the same format, and its
     output is still there, the build is skipped: the output would be identical.
     """
+    t0 = time.perf_counter()
     mirror()
-    execute.run(SITE / "chapters", jobs=os.cpu_count() or 1)
+    t1 = time.perf_counter()
+    execute.run(SITE / "chapters", jobs=jobs or os.cpu_count() or 1)
+    t2 = time.perf_counter()
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
     titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
     _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
     _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
+    t3 = time.perf_counter()
     digest = site_digest(builder)
+    print(f"timings: mirror {t1 - t0:.1f}s, execute {t2 - t1:.1f}s, generated pages {t3 - t2:.1f}s, "
+          f"site digest {time.perf_counter() - t3:.1f}s", flush=True)
     stamp = paths.BUILD / f".{builder}.stamp"
     output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
     if output.exists() and stamp.exists() and stamp.read_text() == digest:
@@ -204,7 +213,9 @@ def build(builder: str) -> int:
     if builder == "pdf":
         cmd += ["--builder", "pdflatex"]
     print("+", " ".join(cmd), flush=True)
+    t4 = time.perf_counter()
     code = subprocess.call(cmd)
+    print(f"timings: jupyter-book {time.perf_counter() - t4:.1f}s", flush=True)
     if code == 0:
         stamp.write_text(digest)
         publish_pdf()
@@ -221,7 +232,9 @@ def publish_pdf() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("builder", choices=["html", "pdf"])
-    return build(parser.parse_args(argv).builder)
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks executed at once (default: all cores)")
+    args = parser.parse_args(argv)
+    return build(args.builder, args.jobs)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def load_key_figures(led, path=None) -> pd.DataFrame:
             if not row[col]:
                 raise LedgerError(name, line, col, "required field is empty")
         for col in ("id", "compare_with"):
-            if row[col] and row[col] not in led.observations.index:
+            if row[col] and not led.has_observation(row[col]):
                 raise LedgerError(name, line, col, f"no ledger row {row[col]!r} in data/observations.csv")
         if not (paths.CHAPTERS / f"{row['chapter']}.ipynb").exists():
             raise LedgerError(name, line, "chapter", f"no chapter notebook {row['chapter']!r}")

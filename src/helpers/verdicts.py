@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import deps, paths
 from .ledger import Ledger, LedgerError, columns, enum, file_label, read_rows
 from .periods import parse_date
 
@@ -37,6 +37,7 @@ class Verdict:
     as_of: date
 
 
+@deps.derived
 def ledger_as_of(ledger: Ledger) -> date:
     """The latest `as_of` date of any observation or event from a dated source: the date the ledger speaks for.
 
@@ -104,14 +105,14 @@ def load_scorecard(ledger: Ledger, path: Path | None = None) -> pd.DataFrame:
     records = []
     for line, row in read_rows("scorecard", path):
         tid = row["target_id"]
-        if tid not in ledger.observations.index:
+        if not ledger.has_observation(tid):
             raise LedgerError(name, line, "target_id", f"no ledger row with id {tid!r} in data/observations.csv")
         target = ledger.row(tid)
         if target["kind"] not in TARGET_KINDS:
             raise LedgerError(name, line, "target_id", f"{tid!r} is a {target['kind']!r} row, not a target or plan")
         outcomes = [o.strip() for o in row["outcome_ids"].split(";") if o.strip()]
         for oid in outcomes:
-            if oid not in ledger.observations.index:
+            if not ledger.has_observation(oid):
                 raise LedgerError(name, line, "outcome_ids", f"no ledger row with id {oid!r} in data/observations.csv")
             out = ledger.row(oid)
             if out["kind"] != "level":
