@@ -4,6 +4,8 @@
   and an archived copy of every web source in references.bib.
 - Each page lists every script once: sphinx-thebe and the book theme both add thebe's configuration
   script, and the second copy is a JavaScript error ("THEBE_JS_URL has already been declared").
+- audit_links.py: section labels for the figure audit, hover titles on every link to an audit entry,
+  and the audit page's text filter.
 """
 from pybtex.plugin import register_plugin
 
@@ -24,4 +26,5 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.setup_extension("audit_links")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
