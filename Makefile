@@ -9,7 +9,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 BROWSER_PACKAGES := chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help book html pdf test unit nbval booktest outputs changes bench mutation lab venv system-deps tex browser clean
+.PHONY: help book html pdf test unit nbval booktest outputs changes figure bench mutation lab venv system-deps tex browser clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,10 @@ outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs
 
 changes: $(STAMP) ## Ledger rows, shown figures and verdicts changed since SINCE=<tag or commit> (default: last edition)
 	$(PY) -m helpers.changes $(if $(SINCE),--since $(SINCE))
+
+figure: $(STAMP) ## One figure: its row, source and URL, the pages and sections showing it, checks and conflicts (ID=<ledger id>)
+	@if [ -z "$(ID)" ]; then echo "usage: make figure ID=<ledger id>   (e.g. make figure ID=hs-local-2024-pta)"; exit 2; fi
+	@$(PY) -m helpers.figure "$(ID)"
 
 bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book floor (writes bench/results.md)
 	$(PY) tools/bench.py

@@ -65,5 +65,5 @@ def setup(app):
     app.connect("source-read", _depend)
     app.connect("doctree-read", _label_sections)
     app.connect("doctree-resolved", _add_titles)
-    app.add_js_file("audit-filter.js", loading_method="defer")
+    app.add_js_file("audit-filter.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,7 +3,7 @@
 (function () {
   function setup() {
     var slot = document.querySelector(".audit-filter-slot");
-    if (!slot) return;
+    if (!slot || slot.querySelector("#audit-filter")) return;
     var entries = Array.prototype.slice.call(document.querySelectorAll(".audit-entry"));
     var texts = entries.map(function (e) { return e.textContent.toLowerCase(); });
     var box = document.createElement("input");

@@ -190,7 +190,7 @@ def build(site: Path, led: Ledger, chapters: Path | None = None) -> list[Chapter
         title, sections = places_in(nb)
         texts = glued_text(nb)
         shown = really_shown(led, record, stem, nb, charts, chapters)
-        derived = {k: [i for i in v if i in led.observations.index or i in led.events.index]
+        derived = {k: list(dict.fromkeys(i for i in v if i in led.observations.index or i in led.events.index))
                    for k, v in derived_keys(record, stem, chapters).items()}
         inputs_only = {i for v in derived.values() for i in v} - set(shown)
         entries = []
@@ -246,7 +246,8 @@ def describe(led: Ledger, item: str) -> dict:
 def hover(led: Ledger, entry: Entry) -> str:
     """The title a glued number carries in the HTML: producer, outlet, date, as of (or its inputs)."""
     if entry.derived:
-        return f"Computed from {len(entry.inputs)} ledger rows: {', '.join(entry.inputs)}. Click for each source."
+        some = ": " + ", ".join(entry.inputs) if len(entry.inputs) <= 5 else ""
+        return f"Computed from {len(entry.inputs)} ledger rows{some}. Click for each input and its source."
     d = describe(led, entry.key)
     return (f"{d['what']}, {d['period']}. Produced by {d['producer']}; in {d['outlet']}, {d['published']}; "
             f"as of {d['as_of']}. Click for the source.")
