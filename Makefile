@@ -82,8 +82,8 @@ figure: $(STAMP) ## One figure: its row, source and URL, the pages and sections 
 bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book floor (writes bench/results.md)
 	$(PY) tools/bench.py
 
-mutation: $(STAMP) ## Mutate ledger values the book shows; print the share nbval catches (target >= 95%)
-	$(PY) tools/mutation.py
+mutation: $(STAMP) ## Mutate ledger values the book shows (a sample; FULL=1 every one), JOBS at once; print the share nbval catches
+	$(PY) tools/mutation.py --jobs $(JOBS) $(if $(FULL),--full) $(if $(SAMPLE),--sample $(SAMPLE))
 
 LAB_VERSION := 4.6.6
 lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's kernel (installs jupyterlab 4.6.6, pinned, once)

@@ -264,3 +264,31 @@ def index(led: Ledger, book: list[Chapter]) -> dict:
                                                "places": [{"place": p, "section": ch.sections.get(p.partition(":")[2] or p, "")}
                                                           for p in e.places]})
     return {"titles": titles, "entries": rows}
+
+
+def shown_by(book: list[Chapter]) -> dict[str, list[str]]:
+    """{ledger id: the chapters that show it (directly or as an input of a computed value)}."""
+    out: dict[str, list[str]] = {}
+    for ch in book:
+        for e in ch.entries:
+            if not e.derived and ch.stem not in out.setdefault(e.key, []):
+                out[e.key].append(ch.stem)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m helpers.audit`: print {ledger id: chapters showing it} as JSON (from the executed build copies)."""
+    import argparse
+    import sys
+
+    from .ledger import load
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--site", type=Path, default=paths.BUILD / "site")
+    args = ap.parse_args(argv)
+    json.dump(shown_by(build(args.site, load())), sys.stdout, indent=1, sort_keys=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
