@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -292,3 +293,62 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _hrefs(html: str) -> list[str]:
+    return re.findall(r'<a\b[^>]*\bhref="figure_audit\.html#([^"]+)"', html)
+
+
+def book_problems(html_dir: Path, site: Path, chapters: Path | None = None) -> list[str]:
+    """What the built HTML gets wrong about the audit, one line each: a glued value a chapter pastes that is
+    not inside a link to an existing audit anchor, or an entry marked shown that its chapter does not show."""
+    audit_html = (html_dir / "chapters" / "figure_audit.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'\bid="(audit-[^"]+)"', audit_html))
+    index = json.loads((site / "_static" / "audit-index.json").read_text(encoding="utf-8"))
+    from .ledger import load
+
+    led = load()
+    row_ids = set(led.observations.index) | set(led.events.index)
+    problems = []
+    for stem in book_order():
+        page, nb_path = html_dir / "chapters" / f"{stem}.html", site / "chapters" / f"{stem}.ipynb"
+        if not page.exists() or not nb_path.exists():
+            continue
+        html = page.read_text(encoding="utf-8")
+        hrefs = _hrefs(html)
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        texts = glued_text(nb)
+        own = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+        pasted = Counter(k.removesuffix(":myst") for k in glue._keys(own))
+        linked = Counter(hrefs)
+        for key, times in pasted.items():
+            if "::" in key or (key.endswith("-period") and key.removesuffix("-period") in row_ids):
+                continue
+            want = anchor(f"audit-{stem}-{key}")
+            if linked[want] < times:
+                problems.append(f"{stem}: glued value {key!r} ({texts.get(key, '?')!r}) is pasted {times} times, "
+                                f"{linked[want]} of them inside a link to its audit entry")
+            elif want not in anchors:
+                problems.append(f"{stem}: glued value {key!r} links to #{want}, which the figure audit lacks")
+        text = re.sub(r"<[^>]+>", " ", html)
+        for key, entries in index["entries"].items():
+            for e in entries:
+                if e["chapter"] != stem or e["derived"] or not e["places"]:
+                    continue
+                if not any(_place_shows(p["place"], key, e, stem, hrefs, html, text, html_dir) for p in e["places"]):
+                    problems.append(f"{stem}: audit entry {key!r} is marked shown ({', '.join(p['place'] for p in e['places'])}) "
+                                    "but the chapter's page shows it nowhere")
+    return problems
+
+
+def _place_shows(place: str, key: str, entry: dict, stem: str, hrefs: list[str], html: str, text: str,
+                 html_dir: Path) -> bool:
+    kind, _, name = place.partition(":")
+    if kind in ("table", "fold") and name:
+        value = entry["text"]
+        number_part = re.search(r"-?[\d,]*\d(?:\.\d+)?", value)
+        return key in text or (number_part is not None and number_part.group(0) in text)
+    if kind == "chart" and name:
+        csv = html_dir / "_static" / "chart-data" / f"{name}.csv"
+        return csv.exists() and f"\n{key}," in csv.read_text(encoding="utf-8") and f"{name}.csv" in html
+    return anchor(f"audit-{stem}-{place}") in hrefs
