@@ -83,7 +83,7 @@ bench: $(STAMP) system-deps ## Time builds and tests against a bare jupyter-book
 	$(PY) tools/bench.py
 
 mutation: $(STAMP) ## Mutate ledger values the book shows (a sample; FULL=1 every one), JOBS at once; print the share nbval catches
-	$(PY) tools/mutation.py --jobs $(JOBS) $(if $(FULL),--full) $(if $(SAMPLE),--sample $(SAMPLE))
+	$(PY) tools/mutation.py --jobs $(JOBS) $(if $(FULL),--full) $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(BUDGET),--budget $(BUDGET))
 
 LAB_VERSION := 4.6.6
 lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's kernel (installs jupyterlab 4.6.6, pinned, once)

@@ -5,7 +5,7 @@
 - In the HTML, every link to a figure-audit entry carries a title (producer, outlet, date, as of; for a
   computed value, its inputs) read from `_static/audit-index.json`, which the audit page writes. The PDF's
   links are left as they are: internal hyperlinks with no visual mark.
-- The audit page gets an offline text filter (`_static/audit-filter.js`).
+- The audit page gets an offline text filter (`_static/audit-filter.js`); in the PDF its entries are set small.
 """
 from __future__ import annotations
 
@@ -61,7 +61,18 @@ def _add_titles(app, doctree, docname) -> None:
             ref["reftitle"] = titles[target]
 
 
+#: In print, an audit entry is set small and tight: it is reference matter, read one entry at a time.
+LATEX_ENTRY = r"\newenvironment{sphinxclassaudit-entry}{\par\small\setlength{\parskip}{0.5pt}}{\par\smallskip}"
+
+
+def _latex(app, config) -> None:
+    elements = dict(config.latex_elements or {})
+    elements["preamble"] = elements.get("preamble", "") + LATEX_ENTRY
+    config.latex_elements = elements
+
+
 def setup(app):
+    app.connect("config-inited", _latex)
     app.connect("source-read", _depend)
     app.connect("doctree-read", _label_sections)
     app.connect("doctree-resolved", _add_titles)

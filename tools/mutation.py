@@ -6,7 +6,9 @@ table, folded block or chart that displays the row, or an input of a shown compu
 run of every notebook. With --full every one is mutated; otherwise a sample (--sample, fixed --seed). Each
 mutation happens in a scratch copy of the repository: the value is multiplied by 1.37 and rounded to the
 decimals the row already has. Only the notebooks that show the row are re-run. A mutation is killed when
-nbval fails. --jobs mutations run at once, each in its own copy. Prints the kill rate and the survivors.
+nbval fails. --jobs mutations run at once, each in its own copy. The chosen rows run in a shuffled order
+(fixed --seed), so with --budget (seconds) a run that stops early has mutated a random subset; the
+report says how many of how many. Prints the kill rate and the survivors.
 """
 from __future__ import annotations
 
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=60)
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutations run at once (one copy each)")
+    ap.add_argument("--budget", type=float, default=0, help="seconds after which no new mutation starts (0: none)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         candidates = sorted(i for i in shown if i in obs_ids or (i in events and events[i]["amount"]))
         rng = random.Random(args.seed)
         chosen = candidates if args.full or len(candidates) <= args.sample else sorted(rng.sample(candidates, args.sample))
+        chosen = rng.sample(chosen, len(chosen))
         jobs = max(1, min(args.jobs, len(chosen) or 1))
         copies: queue.Queue[Path] = queue.Queue()
         copies.put(first)
@@ -104,26 +108,31 @@ def main(argv: list[str] | None = None) -> int:
             copies.put(dest)
         done = [0]
 
-        def task(item: str) -> tuple[str, bool, str]:
+        def task(item: str) -> tuple[str, bool, str] | None:
+            if args.budget and time.perf_counter() - t0 > args.budget:
+                return None
             book = copies.get()
             try:
                 caught, old = run_one(book, item, item in obs_ids, sorted(shown[item]))
             finally:
                 copies.put(book)
             done[0] += 1
-            print(f"[{done[0]}/{len(chosen)}] {item}: {'killed' if caught else 'SURVIVED'}", flush=True)
+            print(f"[{done[0]}/{len(chosen)}] {item}: {'killed' if caught else 'SURVIVED'} "
+                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
             return item, caught, old
 
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(task, chosen))
+            results = [r for r in pool.map(task, chosen) if r is not None]
     killed = sum(c for _, c, _ in results)
     survivors = [f"{i} ({'value' if i in obs_ids else 'amount'} {old}; shown in {', '.join(sorted(shown[i]))})"
                  for i, c, old in results if not c]
-    rate = killed / len(chosen) * 100 if chosen else 0.0
-    what = "all" if len(chosen) == len(candidates) else f"a sample (seed {args.seed}) of"
-    print(f"\nmutations: {len(chosen)}, {what} {len(candidates)} shown ledger values; {jobs} at once; "
+    rate = killed / len(results) * 100 if results else 0.0
+    what = "all" if len(results) == len(candidates) else f"a random subset (seed {args.seed}) of"
+    stopped = f" (budget of {args.budget:.0f} s reached after {len(results)} of {len(chosen)} chosen)" \
+        if len(results) < len(chosen) else ""
+    print(f"\nmutations: {len(results)}, {what} {len(candidates)} shown ledger values{stopped}; {jobs} at once; "
           f"{time.perf_counter() - t0:.0f} s")
-    print(f"kill rate: {rate:.1f}% ({killed}/{len(chosen)}); target >= {TARGET:.0f}%")
+    print(f"kill rate: {rate:.1f}% ({killed}/{len(results)}); target >= {TARGET:.0f}%")
     if survivors:
         print("survivors:\n  " + "\n  ".join(survivors))
     return 0 if rate >= TARGET else 1

@@ -108,6 +108,11 @@ class Entry:
     derived: bool = False
 
 
+def place_name(place: str) -> str:
+    """The name a place is found under in the notebook: a glue key, or the name of a table, chart or fold."""
+    return place.removeprefix("input:").partition(":")[2] or place
+
+
 def _value_text(led: Ledger, item: str) -> str:
     e = led.entry(item)
     v = e["value"]
@@ -131,7 +136,8 @@ def really_shown(led: Ledger, record: dict, stem: str, nb: dict, chart_dir: Path
                  chapters: Path | None = None) -> dict[str, list[str]]:
     """The record's rows with only the places that show them: a glued key some page pastes (a period
     label alone does not show the value), a table or folded block whose text holds the row's id or value,
-    or a chart whose data lists the row. Rows no place shows are left out."""
+    or a chart whose data lists the row. A row a reading table uses only in a computed cell keeps the place
+    as `input:table:<name>`. Rows no place shows or uses are left out."""
     refs = set(glue.referenced(stem, chapters))
     folds = {f["name"]: f["markdown"] for f in record.get("folds", [])}
     shown_text = output_text(nb)
@@ -144,6 +150,8 @@ def really_shown(led: Ledger, record: dict, stem: str, nb: dict, chart_dir: Path
                 ok = _displays(led, item, folds.get(name, ""))
             elif kind == "table" and name:
                 ok = _displays(led, item, shown_text)
+                if not ok:   # a reading table's computed cell ("+167% on CY2019") uses the row without printing it
+                    keep.append(f"input:{w}")
             elif kind == "chart" and name:
                 csv = chart_dir / f"{name}.csv"
                 ok = csv.exists() and re.search(rf"^{re.escape(item)},", csv.read_text(encoding="utf-8"), re.M) is not None
@@ -262,7 +270,7 @@ def index(led: Ledger, book: list[Chapter]) -> dict:
             titles[anchor(e.label)] = hover(led, e)
             rows.setdefault(e.key, []).append({"chapter": ch.stem, "chapter_title": ch.title, "label": e.label,
                                                "text": e.text, "derived": e.derived, "inputs": e.inputs,
-                                               "places": [{"place": p, "section": ch.sections.get(p.partition(":")[2] or p, "")}
+                                               "places": [{"place": p, "section": ch.sections.get(place_name(p), "")}
                                                           for p in e.places]})
     return {"titles": titles, "entries": rows}
 
@@ -333,10 +341,11 @@ def book_problems(html_dir: Path, site: Path, chapters: Path | None = None) -> l
         text = re.sub(r"<[^>]+>", " ", html)
         for key, entries in index["entries"].items():
             for e in entries:
-                if e["chapter"] != stem or e["derived"] or not e["places"]:
+                claimed = [p for p in e["places"] if not p["place"].startswith("input:")]
+                if e["chapter"] != stem or e["derived"] or not claimed:
                     continue
-                if not any(_place_shows(p["place"], key, e, stem, hrefs, html, text, html_dir) for p in e["places"]):
-                    problems.append(f"{stem}: audit entry {key!r} is marked shown ({', '.join(p['place'] for p in e['places'])}) "
+                if not any(_place_shows(p["place"], key, e, stem, hrefs, html, text, html_dir) for p in claimed):
+                    problems.append(f"{stem}: audit entry {key!r} is marked shown ({', '.join(p['place'] for p in claimed)}) "
                                     "but the chapter's page shows it nowhere")
     return problems
 

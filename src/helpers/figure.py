@@ -56,7 +56,7 @@ def report(item: str, led: Ledger | None = None, site: Path = SITE, chapters: Pa
     for ch in book:
         for e in ch.entries:
             if e.key == item:
-                places = [f"{p} (section: {ch.sections.get(p.partition(':')[2] or p, '') or 'chapter opening'})"
+                places = [f"{p} (section: {ch.sections.get(audit.place_name(p), '') or 'chapter opening'})"
                           for p in e.places] or ["as an input of a computed value"]
                 shown.append(f"  {ch.title} [chapters/{ch.stem}.html], shown as {e.text!r}\n"
                              f"    audit: chapters/figure_audit.html#{audit.anchor(e.label)}\n"

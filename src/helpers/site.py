@@ -130,9 +130,12 @@ def _where(places: list[str], sections: dict[str, str], stem: str, item: str, de
     """Where a chapter shows a row, by section: 'text, chart in <section>; computed values a, b in <section>'."""
     by_section: dict[str, dict[str, list[str]]] = {}
     for place in places:
-        kind, _, name = place.partition(":")
-        section = sections.get(name or place, "")
+        used_only = place.startswith("input:")
+        kind, _, name = place.removeprefix("input:").partition(":")
+        section = sections.get(audit.place_name(place), "")
         what = {"table": "table", "fold": "figures behind", "chart": "chart"}.get(kind if name else "", "text")
+        if used_only:
+            what = f"a computed cell of the {what} (the value itself is not printed)"
         if not name and place != item and place in derived:
             what = "computed"
         by_section.setdefault(section, {}).setdefault(what, []).append(place)
