@@ -87,3 +87,23 @@ def test_check_fails_on_an_entry_nothing_shows(tmp_path):
     page.write_text("<p>Plants made many phones.</p>")
     problems = audit.book_problems(html, site)
     assert len(problems) == 1 and "marked shown (hs-local-2024-pta, fold:units)" in problems[0]
+
+
+def test_build_copy_links_plain_glued_values(tmp_path):
+    from helpers import glue
+
+    def out(name, md, text):
+        return {"data": {"application/papermill.record/text/markdown": md,
+                         "application/papermill.record/text/plain": text},
+                "metadata": {"scrapbook": {"name": name}}}
+
+    nb = tmp_path / "c.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "source": [], "outputs": [
+        out("share", "95%", "95%"), out("share-period", "CY2024", "CY2024"),
+        out("units", "{ref}`31 units <audit-c-units>`", "31 units")]}]}))
+    targets = {"share": "audit-c-share", "units": "audit-c-units"}
+    assert glue.link_outputs(nb, targets) == ["share"]
+    outs = json.loads(nb.read_text())["cells"][0]["outputs"]
+    assert [o["data"]["application/papermill.record/text/markdown"] for o in outs] == [
+        "{ref}`95% <audit-c-share>`", "CY2024", "{ref}`31 units <audit-c-units>`"]
+    assert glue.link_outputs(nb, targets) == []

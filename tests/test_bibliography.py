@@ -106,7 +106,7 @@ def test_no_two_entries_cite_the_same_url():
 
 def test_every_audit_row_carries_an_archived_copy():
     page = (paths.BUILD / "site" / "chapters" / "figure_audit.md").read_text(encoding="utf-8")
-    rows = [line for line in page.splitlines() if line.startswith("| `") and "{cite:p}" in line]
+    rows = [line for line in page.splitlines() if line.startswith("Produced by") and "{cite:p}" in line]
     assert rows, "the figure audit lists no rows"
     missing = [r for r in rows if "](https://web.archive.org/web/" not in r]
     assert not missing, "\n".join(missing[:5])
