@@ -5,9 +5,9 @@ The ids are the rows the figure audit lists as shown (`helpers.audit`: a glued v
 table, folded block or chart that displays the row, or an input of a shown computed value), from a fresh
 run of every notebook. With --full every one is mutated; otherwise a sample (--sample, fixed --seed). Each
 mutation happens in a scratch copy of the repository: the value is multiplied by 1.37 and rounded to the
-decimals the row already has. Only the notebooks that show the row are re-run. A mutation is killed when
-nbval fails. --jobs mutations run at once, each in its own copy. The chosen rows run in a shuffled order
-(fixed --seed), so with --budget (seconds) a run that stops early has mutated a random subset; the
+decimals the row already has (if that rounds back to the old value, its last digit goes up by one).
+Only the notebooks that show the row are re-run. A mutation is killed when nbval fails. --jobs
+mutations run at once, each in its own copy. The chosen rows run in a shuffled order (fixed --seed), so with --budget (seconds) a run that stops early has mutated a random subset; the
 report says how many of how many. Prints the kill rate and the survivors.
 """
 from __future__ import annotations
@@ -57,6 +57,8 @@ def mutate(path: Path, item: str, column: str) -> str:
             old = r[header.index(column)]
             decimals = len(old.split(".")[1]) if "." in old else 0
             new = round(float(old) * 1.37 + (1 if float(old) == 0 else 0), decimals)
+            if new == float(old):   # -1 * 1.37 rounds back to -1: change the last digit instead
+                new = round(float(old) + 10 ** -decimals, decimals)
             r[header.index(column)] = f"{new:.{decimals}f}"
             break
     else:
