@@ -6,9 +6,10 @@ table, folded block or chart that displays the row, or an input of a shown compu
 run of every notebook. With --full every one is mutated; otherwise a sample (--sample, fixed --seed). Each
 mutation happens in a scratch copy of the repository: the value is multiplied by 1.37 and rounded to the
 decimals the row already has (if that rounds back to the old value, its last digit goes up by one).
-Only the notebooks that show the row are re-run. A mutation is killed when nbval fails. --jobs
-mutations run at once, each in its own copy. The chosen rows run in a shuffled order (fixed --seed), so with --budget (seconds) a run that stops early has mutated a random subset; the
-report says how many of how many. Prints the kill rate and the survivors.
+Only the notebooks that show the row are re-run. A mutation is killed when nbval fails.
+--jobs mutations run at once, each in its own copy. The chosen rows run in a shuffled order (fixed
+--seed), so with --budget (seconds) a run that stops early has mutated a random subset; the report
+says how many of how many. Prints the kill rate and the survivors.
 """
 from __future__ import annotations
 
