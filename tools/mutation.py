@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=60)
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="mutations run at once (one copy each)")
+    ap.add_argument("--ids", nargs="*", help="mutate only these shown ids (e.g. the survivors of a run)")
     ap.add_argument("--budget", type=float, default=0, help="seconds after which no new mutation starts (0: none)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         candidates = sorted(i for i in shown if i in obs_ids or (i in events and events[i]["amount"]))
         rng = random.Random(args.seed)
         chosen = candidates if args.full or len(candidates) <= args.sample else sorted(rng.sample(candidates, args.sample))
+        if args.ids:
+            chosen = [i for i in candidates if i in set(args.ids)]
         chosen = rng.sample(chosen, len(chosen))
         jobs = max(1, min(args.jobs, len(chosen) or 1))
         copies: queue.Queue[Path] = queue.Queue()
