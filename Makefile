@@ -9,7 +9,7 @@ TEX_PACKAGES := texlive-latex-recommended texlive-latex-extra texlive-fonts-reco
 BROWSER_PACKAGES := chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help book html pdf test unit nbval booktest outputs changes bench mutation lab venv system-deps tex browser clean
+.PHONY: help book html pdf test unit nbval booktest outputs changes figure bench mutation lab venv system-deps tex browser clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,11 +75,15 @@ outputs: $(STAMP) ## Re-execute notebooks in place (deterministic stored outputs
 changes: $(STAMP) ## Ledger rows, shown figures and verdicts changed since SINCE=<tag or commit> (default: last edition)
 	$(PY) -m helpers.changes $(if $(SINCE),--since $(SINCE))
 
+figure: $(STAMP) ## One figure: its row, source and URL, the pages and sections showing it, checks and conflicts (ID=<ledger id>)
+	@if [ -z "$(ID)" ]; then echo "usage: make figure ID=<ledger id>   (e.g. make figure ID=hs-local-2024-pta)"; exit 2; fi
+	@$(PY) -m helpers.figure "$(ID)"
+
 bench: $(STAMP) system-deps ## Time builds against floors in one run (writes bench/results.md; BENCH_FULL=1 adds make test, BENCH_SETUP=1 the Python set-up)
 	$(PY) tools/bench.py
 
-mutation: $(STAMP) ## Mutate ledger values the book shows; print the share nbval catches (target >= 95%)
-	$(PY) tools/mutation.py
+mutation: $(STAMP) ## Mutate ledger values the book shows (a sample; FULL=1 every one), JOBS at once; print the share nbval catches
+	$(PY) tools/mutation.py --jobs $(JOBS) $(if $(FULL),--full) $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(BUDGET),--budget $(BUDGET))
 
 LAB_VERSION := 4.6.6
 lab: $(STAMP) ## Open the notebooks in JupyterLab with the project's kernel (installs jupyterlab 4.6.6, pinned, once)

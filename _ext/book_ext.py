@@ -8,6 +8,8 @@
   it follows the ledger like the chart; myst-nb reads only width and height from there, so the image
   renderer is wrapped to read `alt` too (cell metadata alt, if any, is overridden).
 - The fast path for big tables, ```{pk-table}``` (fasttable.py).
+- audit_links.py: section labels for the figure audit, hover titles on every link to an audit entry,
+  and the audit page's text filter.
 """
 from pybtex.plugin import register_plugin
 
@@ -44,4 +46,5 @@ def setup(app):
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
     app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.setup_extension("audit_links")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

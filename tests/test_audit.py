@@ -84,9 +84,21 @@ def test_every_chart_point_is_a_ledger_row():
 
 
 def test_audit_page_lists_every_shown_row_with_its_url():
+    """Every row the audit finds shown (helpers.audit: a pasted glue key, a table, fold or chart that displays
+    it, or an input of a computed value) has an entry with its source URL; rows nothing shows have none."""
+    from helpers import audit
+
     led = ledger.load()
     page = (SITE / "chapters" / "figure_audit.md").read_text(encoding="utf-8")
+    book = audit.build(SITE, led)
+    listed = set()
+    for ch in book:
+        for e in ch.entries:
+            assert f"({e.label})=" in page, f"{e.label} missing from the audit page"
+            if not e.derived:
+                listed.add((ch.stem, e.key))
+                assert led.sources[led.entry(e.key)["source"]].url in page
     for chapter, used in _records().items():
         for item in used:
-            assert f"`{item}`" in page, f"{item} missing from the audit page"
-            assert led.sources[led.entry(item)["source"]].url in page
+            if (chapter, item) not in listed:
+                assert f"(audit-{chapter}-{item})=" not in page, f"{item}: listed as shown in {chapter}, which shows it nowhere"

@@ -72,3 +72,29 @@ def paste(key: str, text: str, target: str = "") -> Value:
     value = Value(text, key, target)
     _glue(key, value, display=False)
     return value
+
+
+_MD = "application/papermill.record/text/markdown"
+_TEXT = "application/papermill.record/text/plain"
+
+
+def link_outputs(nb_path: Path, targets: dict[str, str]) -> list[str]:
+    """In an executed copy for the book build, make every glued value whose key has a `targets` label a link.
+
+    Chapters on `chapter.begin` glue links already; legacy chapters glue computed values as plain text.
+    Only the build's copy is changed (never the stored outputs nbval compares). Returns the keys linked.
+    """
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    linked = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            key = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if _MD not in data or key not in targets or "{ref}" in "".join(data[_MD]):
+                continue
+            text = "".join(data.get(_TEXT, data[_MD])).strip("'\"")
+            data[_MD] = Value(text, key, targets[key])._repr_markdown_()
+            linked.append(key)
+    if linked:
+        nb_path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return linked

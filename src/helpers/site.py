@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import appendix, changes, execute, paths
+from . import appendix, audit, changes, execute, glue, paths
 from .archive import archive_url
 from .fmt import number, with_unit
 from .ledger import load
@@ -123,47 +124,112 @@ def _archived(source) -> str:
     return f"[archived copy]({archive_url(source.url, source.urldate)})"
 
 
-def audit_page() -> str:
-    """The figure-audit appendix: every ledger row a chapter shows, then every source they cite."""
-    ledger = load()
-    audit = SITE / "_static" / "audit"
+def _md(text: str) -> str:
+    """Text safe inside MyST inline markup (no role, emphasis or link syntax)."""
+    return re.sub(r"([\\`*_\[\]<>|{}])", r"\\\1", str(text))
+
+
+def _where(places: list[str], sections: dict[str, str], stem: str, item: str, derived: set[str]) -> str:
+    """Where a chapter shows a row, by section: 'text, chart in <section>; computed values a, b in <section>'."""
+    by_section: dict[str, dict[str, list[str]]] = {}
+    for place in places:
+        used_only = place.startswith("input:")
+        kind, _, name = place.removeprefix("input:").partition(":")
+        section = sections.get(audit.place_name(place), "")
+        what = {"table": "table", "fold": "figures behind", "chart": "chart"}.get(kind if name else "", "text")
+        if used_only:
+            what = f"a computed cell of the {what} (the value itself is not printed)"
+        if not name and place != item and place in derived:
+            what = "computed"
+        by_section.setdefault(section, {}).setdefault(what, []).append(place)
+    out = []
+    for section, kinds in by_section.items():
+        things = []
+        for what, ps in kinds.items():
+            if what == "computed":
+                things.append("computed " + ", ".join(f"{{ref}}`{p} <audit-{stem}-{p}>`" for p in ps))
+            else:
+                things.append(what)
+        link = f"{{ref}}`{section} <{audit.section_label(stem, section)}>`" if section else "the chapter"
+        out.append(f"{', '.join(things)} in {link}")
+    return "; ".join(out)
+
+
+def _checks_text(led, item: str, touching: list[dict], linked: set[str], stem: str) -> str:
+    def ref(i: str) -> str:
+        return f"{{ref}}`{i} <audit-{stem}-{i}>`" if i in linked else f"`{i}`"
+
+    parts = []
+    for c in touching:
+        if c["check"] == "conflict":
+            parts.append(f"conflict: other sources give " + ", ".join(
+                f"{audit._value_text(led, j)} ({ref(j)})" for j in c["with"]) + f", a spread of {number(c['spread_percent'])}%")
+        else:
+            rec = "no levels to recompute from" if c["recomputed"] is None else f"recomputed {number(c['recomputed'])}"
+            parts.append(f"recomputed change {ref(c['change'])}: stated {number(c['stated'])}, {rec} "
+                         f"from {' / '.join(ref(i) for i in c['levels']) or 'no levels'} ({c['verdict']})")
+    return "; ".join(parts)
+
+
+def audit_page(site: Path | None = None) -> str:
+    """The figure-audit appendix: by chapter in book order, every value a chapter shows, then the sources.
+
+    Writes the index the book's extension (hover titles) and `make figure` read, beside the records.
+    """
+    site = site or SITE
+    led = load()
+    book = audit.build(site, led)
+    touching = audit.checks_of(led)
+    index = audit.index(led, book)
+    _write_if_changed(site / "_static" / "audit-index.json", json.dumps(index, indent=1, sort_keys=True))
     parts = [
         "# Figure audit",
         "",
-        "Every number the chapters show, traced to its row in `data/observations.csv` (or, for dated events, "
-        "`data/events.csv`) and to its source. This page is generated from the record each chapter writes "
-        "while it runs; nothing on it is typed by hand. To check a figure, find its source in the last table, "
-        "open the address, and look for the value for the period given.",
+        "Every number the chapters show, by chapter in book order, traced to its row in `data/observations.csv` "
+        "(or, for dated events, `data/events.csv`) and to its source. This page is generated from the record each "
+        "chapter writes while it runs; nothing on it is typed by hand. Each entry gives the value as displayed, "
+        "its ledger id, what is counted and for which period, who produced the figure, where we read it (with "
+        "its date, address and access date), where the book shows it, and the cross-checks that touch it. "
+        "Every glued number in a chapter links to its entry here; `make figure ID=<ledger id>` prints the same "
+        "from the command line.",
+        "",
+        "```{raw} html",
+        '<div class="audit-filter-slot"></div>',
+        "```",
         "",
     ]
     cited: set[str] = set()
-    for nb in execute.notebooks():
-        record = audit / f"{nb.stem}.json"
-        if not record.exists():
-            continue
-        data = json.loads(record.read_text())
-        used, derived = data["used"], data.get("derived", {})
-        if not used:
-            continue
+    for ch in book:
+        keys = {e.key for e in ch.entries}
+        derived = {e.key for e in ch.entries if e.derived}
         rows = []
-        for obs_id in sorted(used):
-            r = ledger.entry(obs_id)
-            cited.add(r["source"])
-            value = "" if r["value"] is None or r["value"] != r["value"] else with_unit(float(r["value"]), r["unit"])
-            origin = ledger.observations.loc[obs_id, "origin"] if obs_id in ledger.observations.index else \
-                ledger.events.loc[obs_id, "origin"]
-            rows.append(f"(audit-{nb.stem}-{obs_id})=\n**{value or r['kind']}**, {r['period']}: `{obs_id}`; "
-                        f"produced by {origin}; source {{cite:p}}`{r['source']}` ({_archived(ledger.sources[r['source']])}); "
-                        f"shown as " + ", ".join(f"`{w}`" for w in used[obs_id]) + ".")
-        for key, inputs in sorted(derived.items()):
-            rows.append(f"(audit-{nb.stem}-{key})=\n**Computed value** `{key}`, from "
-                        + ", ".join(f"{{ref}}`{i} <audit-{nb.stem}-{i}>`" for i in inputs) + ".")
-        parts += [f"## {title_of(nb)}", "",
-                  f"{len(used)} ledger rows are shown in [the chapter]({nb.stem}.ipynb); each number in the chapter "
-                  "links to its entry here.", "", "\n\n".join(rows), ""]
-    sources = [{"key": f"`{k}`", "title": ledger.sources[k].title, "publisher": ledger.sources[k].publisher,
-                "date": ledger.sources[k].date, "URL": f"<{ledger.sources[k].url}>",
-                "accessed": ledger.sources[k].urldate, "reuse": ledger.sources[k].terms} for k in sorted(cited)]
+        for e in ch.entries:
+            where = _where(e.places, ch.sections, ch.stem, e.key, derived) or "as an input of the computed values below"
+            if e.derived:
+                inputs = ", ".join(f"{{ref}}`{i} <audit-{ch.stem}-{i}>`" for i in e.inputs)
+                body = [f"**{_md(e.text)}**, computed value `{e.key}`",
+                        f"Computed from: {inputs or 'no ledger row (a label)'}.",
+                        f"Shown in: {where}."]
+            else:
+                d = audit.describe(led, e.key)
+                cited.add(d["source"])
+                src = led.sources[d["source"]]
+                body = [f"**{_md(e.text)}**, `{e.key}`: {_md(d['what'])}, {_md(d['period'])} ({d['kind'].replace('_', ' ')})",
+                        f"Produced by {_md(d['producer'])}. Outlet: {_md(d['outlet'])}, {d['published']}, <{d['url']}> "
+                        f"([archived]({archive_url(src.url, src.urldate)})), accessed {d['accessed']}; as of {d['as_of']} {{cite:p}}`{d['source']}`.",
+                        f"Shown in: {where}."]
+                check = _checks_text(led, e.key, touching.get(e.key, []), keys, ch.stem)
+                if check:
+                    body.append(f"Checks: {check}.")
+            rows.append(f"({e.label})=\n:::{{container}} audit-entry\n" + "\n\n".join(body) + "\n:::")
+        shown = sum(1 for e in ch.entries if not e.derived and e.places)
+        parts += [f"## {ch.title}", "",
+                  f"{shown} ledger rows and {sum(e.derived for e in ch.entries)} computed values are shown in "
+                  f"{{doc}}`the chapter <{ch.stem}>`; each number there links to its entry here.", "",
+                  "\n\n".join(rows), ""]
+    sources = [{"key": f"`{k}`", "title": led.sources[k].title, "publisher": led.sources[k].publisher,
+                "date": led.sources[k].date, "URL": f"<{led.sources[k].url}>",
+                "accessed": led.sources[k].urldate, "reuse": led.sources[k].terms} for k in sorted(cited)]
     parts += ["## Sources of the figures shown", "",
               f"The {len(sources)} sources cited by the rows above, with their addresses. The last column says how "
               "the book reuses each: figures from public-sector publications are reused with attribution; from "
@@ -171,6 +237,16 @@ def audit_page() -> str:
               "reproduced. It is our reading of the kind of source, not legal advice.", "",
               markdown_table(pd.DataFrame(sources)), ""]
     return "\n".join(parts)
+
+
+def link_glued(site: Path) -> dict[str, list[str]]:
+    """Link every glued value of the executed copies that has an audit entry (legacy chapters glue plain text)."""
+    index = json.loads((site / "_static" / "audit-index.json").read_text(encoding="utf-8"))
+    targets: dict[str, dict[str, str]] = {}
+    for key, entries in index["entries"].items():
+        for e in entries:
+            targets.setdefault(e["chapter"], {})[key] = e["label"]
+    return {stem: glue.link_outputs(site / "chapters" / f"{stem}.ipynb", keys) for stem, keys in targets.items()}
 
 
 def site_digest(builder: str) -> str:
@@ -192,6 +268,7 @@ def build(builder: str, jobs: int | None = None) -> int:
     execute.run(SITE / "chapters", jobs=jobs or os.cpu_count() or 1)
     t2 = time.perf_counter()
     _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
+    link_glued(SITE)
     titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
     _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
     _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
