@@ -125,3 +125,12 @@ def test_a_chart_records_its_rows_in_the_chapter_begun(monkeypatch, tmp_path):
     frame = plots.tidy(ch.ledger, ch.ledger.observations.loc[ids], series="s")
     plots.bars(ch.ledger, frame, name="demo-chart", title="t", ylabel="y")
     assert all("chart:demo-chart" in ch.record._used[i] for i in ids)
+
+
+def test_appendix_table_prints_every_row_with_worded_headers():
+    ch = _FakeChapter([])
+    obs_id = ch.ledger.observations.index[0]
+    frame = pd.DataFrame({"change_id": [obs_id] * 20, "base_period": ["2020"] * 20, "source": ["k"] * 20})
+    text = tables.appendix_table(ch, frame, cite="source", ids=[obs_id], name="x").data
+    assert text.count(obs_id) == 20 and "Stated change (ledger id)" in text and "change_id" not in text
+    assert "{cite:p}`k`" in text and "table:x" in ch.record._used[obs_id]

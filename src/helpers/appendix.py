@@ -16,7 +16,8 @@ from . import paths
 def chapter_order(toc: Path | None = None) -> list[str]:
     """Notebook and page stems in the order of _toc.yml."""
     data = yaml.safe_load((toc or paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return [Path(c["file"]).stem for part in data.get("parts", []) for c in part.get("chapters", [])]
+    root = [Path(data["root"]).stem] if data.get("root") else []
+    return root + [Path(c["file"]).stem for part in data.get("parts", []) for c in part.get("chapters", [])]
 
 
 def behind_page(audit: Path, titles: dict[str, str]) -> str:

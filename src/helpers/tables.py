@@ -275,3 +275,20 @@ def event_rows(led, events: pd.DataFrame, label: str = "event") -> pd.DataFrame:
         "Event": list(events[label]), "Status": [s.replace("_", " ") for s in events["status"]],
         "Source": list(events["source"]), "Ledger id": list(events["id"]),
     })
+
+
+#: Headers of the cross-checks appendix, which prints its check tables in full (its page is the evidence).
+_CHECK_HEADERS = {"change_id": "Stated change (ledger id)", "base_period": "Compared with", "level_ids": "Levels used",
+                  "spread_percent": "Spread (%)", "as_of": "As of", "id": "Ledger id", "where": "File:line:column",
+                  "with": "Compared rows"}
+
+
+def appendix_table(led, frame: pd.DataFrame, cite: str | None, ids, name: str) -> Markdown:
+    """A table printed in full on an appendix page (the cross-checks): every row, headers in words, ledger ids
+    kept as a column because a reviewer looks them up; the rows shown are recorded for the figure audit."""
+    _, record = _parts(led)
+    record(_flat(ids), f"table:{name}")
+    frame = frame.rename(columns=lambda c: _CHECK_HEADERS.get(str(c), str(c).replace("_", " ").capitalize()))
+    if cite is not None:
+        cite = _CHECK_HEADERS.get(cite, cite.replace("_", " ").capitalize())
+    return Markdown(markdown_table(frame, cite=cite))
