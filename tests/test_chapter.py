@@ -7,7 +7,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import appendix, chapter, glue, ledger, tables
+from helpers import appendix, chapter, glue, ledger, paths, tables
 from helpers.record import Record
 
 
@@ -134,3 +134,14 @@ def test_appendix_table_prints_every_row_with_worded_headers():
     text = tables.appendix_table(ch, frame, cite="source", ids=[obs_id], name="x").data
     assert text.count(obs_id) == 20 and "Stated change (ledger id)" in text and "change_id" not in text
     assert "{cite:p}`k`" in text and "table:x" in ch.record._used[obs_id]
+
+
+def test_no_chapter_shows_its_code():
+    """The book reads as a report: every code cell hides its input (remove-input/remove-cell) or folds it."""
+    shown = []
+    for path in sorted(paths.CHAPTERS.glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            tags = set(cell.get("metadata", {}).get("tags", []))
+            if cell.cell_type == "code" and not tags & {"remove-input", "remove-cell", "hide-input"}:
+                shown.append(f"{path.name} cell {i}: {cell.source[:40]!r}")
+    assert not shown, "code cells shown to the reader:\n" + "\n".join(shown)

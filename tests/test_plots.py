@@ -260,3 +260,10 @@ def test_no_number_typed_into_figure_words(stem):
     cells = json.loads((paths.CHAPTERS / f"{stem}.ipynb").read_text(encoding="utf-8"))["cells"]
     found = [t for c in cells for t in typed_numbers(c)]
     assert not found, f"{stem}: numbers typed into captions, alt text or chart titles: {found}"
+
+
+def test_two_points_far_apart_are_not_joined():
+    """A two-point series has no usual step; one period's length stands in, so CY2016 and CY2024 stay apart."""
+    assert plots.gaps([0.0, 2922.0], unit=366.0) == [1]
+    assert plots.gaps([0.0, 365.0], unit=366.0) == []
+    assert plots.segments([0.0, 2922.0], unit=366.0) == [(0, 1), (1, 2)]

@@ -428,18 +428,24 @@ def _overlapping_spans(periods: list[Period], groups) -> bool:
     return False
 
 
-def gaps(x: list[float], factor: float = GAP_FACTOR) -> list[int]:
-    """Indexes i where the step from x[i-1] to x[i] exceeds `factor` times the usual (median) step."""
+def gaps(x: list[float], factor: float = GAP_FACTOR, unit: float | None = None) -> list[int]:
+    """Indexes i where the step from x[i-1] to x[i] exceeds `factor` times the usual (median) step.
+
+    A series of two points has no usual step of its own: `unit` (the length of one of its periods, in the
+    same units as x) stands in, so two yearly points eight years apart are drawn as points, not joined.
+    """
     steps = np.diff(np.asarray(x, dtype=float))
     if len(steps) < 2:
-        return []
+        if unit is None or not len(steps):
+            return []
+        return [i + 1 for i, s in enumerate(steps) if s > factor * unit]
     usual = float(np.median(steps))
     return [i + 1 for i, s in enumerate(steps) if s > factor * usual]
 
 
-def segments(x: list[float], factor: float = GAP_FACTOR) -> list[tuple[int, int]]:
+def segments(x: list[float], factor: float = GAP_FACTOR, unit: float | None = None) -> list[tuple[int, int]]:
     """(start, stop) index ranges of the runs a line joins: a gap larger than the usual step breaks it."""
-    cuts = [0, *gaps(x, factor), len(x)]
+    cuts = [0, *gaps(x, factor, unit), len(x)]
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
@@ -586,9 +592,11 @@ def lines(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str
         data = _with_dates(data, periods)
         xpos = [float(mdates.date2num(period_date(p.text))) for p in periods]
         for (label, grp), colour in zip(data.groupby(hue, sort=False), PALETTE):
-            pts = sorted(zip([xpos[i] for i in grp.index.map(data.index.get_loc)], grp["value"]))
+            rows = list(grp.index.map(data.index.get_loc))
+            pts = sorted(zip([xpos[i] for i in rows], grp["value"]))
             xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-            for n, (a, b) in enumerate(segments(xs)):
+            span = float(np.median([(periods[i].end - periods[i].start).days + 1 for i in rows]))
+            for n, (a, b) in enumerate(segments(xs, unit=span)):
                 ax.plot(xs[a:b], ys[a:b], marker="o", color=colour, label=label if n == 0 else None)
         _time_limits(ax, periods)
         _time_ticks(ax, periods)
