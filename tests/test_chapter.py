@@ -99,21 +99,6 @@ def test_fold_without_a_chapter_records_into_the_chapter_begun(monkeypatch):
     assert "fold:x-data" in ch.record._used[obs_id]
 
 
-def test_legacy_glue_glues_a_shared_key_once(monkeypatch):
-    """Two old ids merged into one row: legacy glue lists name it twice; it is glued once, and a second
-    glue of the same key with other text is an error."""
-    from helpers import cite
-
-    glued = []
-    monkeypatch.setattr("myst_nb.glue", lambda k, v, display=False: glued.append(k))
-    cite.start_chapter("demo")
-    cite._glue("k", "1 unit")
-    cite._glue("k", "1 unit")
-    assert glued == ["k"]
-    with pytest.raises(ValueError, match="glued twice"):
-        cite._glue("k", "2 units")
-
-
 def test_a_chart_records_its_rows_in_the_chapter_begun(monkeypatch, tmp_path):
     """Rows a chart draws are shown: they must reach the chapter's audit record, not a legacy module."""
     from helpers import plots, paths

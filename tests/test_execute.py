@@ -16,14 +16,15 @@ sys.path.insert(0, str(paths.ROOT / "tools"))
 from bench import scratch_copy  # noqa: E402
 
 DEMO = [
-    "from helpers import chapter, cite, plots, tables\nL = chapter.start('demo')",
-    "cite.glue_obs(L, 'hs-local-2024-pta')\ncite.glue_period(L, 'hs-local-2024-pta')",
+    "from helpers import chapter, glue, plots, tables\nch = chapter.begin('demo')\nL = ch.ledger",
+    "glue.paste('demo-value', '31.38 million units', 'audit-demo-hs-local-2024-pta')",
     "ids = ['hs-local-2023-pta', 'hs-local-2024-pta']\n"
     "chart = plots.bars(L, plots.tidy(L, L.observations.loc[ids], series='local'), name='demo', hue=None,\n"
     "                   title='Demo', ylabel='million units')\nplots.show(chart)",
-    "plots.data(chart)",
-    "tables.show(L.observations.loc[ids, ['id', 'period', 'value', 'unit', 'source']])",
-    "chapter.finish(L)",
+    "plots.data(chart, ch=ch)",
+    "tables.show(ch, L.observations.loc[ids, ['id', 'period', 'value', 'unit', 'source']]"
+    ".rename(columns=str.capitalize), cite='Source')",
+    "ch.record.write()",
 ]
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers import checks, cite, tables
+from helpers import checks, fmt, tables
+from helpers.record import Record
+from helpers.values import Derived
 from helpers.ledger import Indicator, Ledger, Source
 from helpers.periods import parse_period
 
@@ -31,7 +33,7 @@ def _ledger(rows, kind_default="level") -> Ledger:
     (500000, "units per year", "500,000 units per year"),
 ])
 def test_with_unit(value, unit, text):
-    assert cite.with_unit(value, unit) == text
+    assert fmt.with_unit(value, unit) == text
 
 
 def test_recompute_agrees_and_differs():
@@ -92,17 +94,20 @@ def test_wide_tables_are_set_smaller_in_print():
 
 def test_record_and_audit(tmp_path, monkeypatch):
     monkeypatch.setenv("PKBOOK_CHART_DIR", str(tmp_path / "chart-data"))
-    cite.start_chapter("demo")
-    cite.record(["a", "b"], "k1")
-    cite.record("a", "chart:x")
-    assert cite.used() == {"a": ["k1", "chart:x"], "b": ["k1"]}
-    name = cite.write_audit()
+    rec = Record("demo")
+    rec.record(["a", "b"], "k1")
+    rec.record(["a"], "chart:x")
+    assert rec.used() == {"a": ["k1", "chart:x"], "b": ["k1"]}
+    name = rec.write()
     assert (tmp_path / "audit" / name).read_text().count('"a"') == 1
 
 
-def test_glue_derived_rejects_nan():
+def test_derived_rejects_nan(monkeypatch):
+    from helpers import chapter
+
+    ch = chapter.Chapter.__new__(chapter.Chapter)
     with pytest.raises(ValueError):
-        cite.glue_derived("k", cite.Derived(float("nan"), "percent", ("a",)))
+        chapter.Chapter.derived(ch, "k", Derived(float("nan"), "percent", ("a",)))
 
 
 def test_coverage_folds_early_years_and_counts_by_basis():

@@ -33,7 +33,7 @@ def test_axis_basis():
 import matplotlib.dates as mdates  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from helpers import cite, plots  # noqa: E402
+from helpers import plots  # noqa: E402
 from helpers.ledger import Ledger, Source  # noqa: E402
 from helpers.periods import parse_period  # noqa: E402
 from helpers.values import Derived  # noqa: E402
@@ -66,7 +66,6 @@ def led() -> Ledger:
 def chart_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PKBOOK_CHART_DIR", str(tmp_path / "chart-data"))
     plots.set_theme()
-    cite.start_chapter("test")
     return tmp_path / "chart-data"
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from helpers import cite, plots
+from helpers import chapter, plots
+from helpers.record import Record
 from helpers.ledger import Ledger, Source
 
 EVENTS = [
@@ -36,7 +37,8 @@ def led() -> Ledger:
 def chart_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PKBOOK_CHART_DIR", str(tmp_path / "chart-data"))
     plots.set_theme()
-    cite.start_chapter("test")
+    # A stand-in for the chapter a notebook begins, so the rows a chart draws are recorded somewhere to check.
+    monkeypatch.setattr(chapter, "CURRENT", type("Ch", (), {"record": Record("test")})())
     return tmp_path / "chart-data"
 
 
@@ -55,7 +57,7 @@ def test_timeline_data_sorted_labelled_and_recorded(led, chart_dir):
     assert chart.data.set_index("id").loc["e-plan", "label"].startswith("Oct 2025: ")
     assert chart.data.set_index("id").loc["e-sign", "label"].startswith("25 Jun 2024: ")
     assert (chart_dir / "tl.csv").read_text().splitlines()[0] == "id,date,lane,status,label,source,date_drawn"
-    assert all(cite.used()[i] == ["chart:tl"] for i in led.events["id"])
+    assert all(chapter.CURRENT.record.used()[i] == ["chart:tl"] for i in led.events["id"])
     assert len(_label_boxes(chart)) == len(EVENTS)
 
 

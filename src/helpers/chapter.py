@@ -94,23 +94,3 @@ def begin(name: str) -> Chapter:
     CURRENT = ch
     ch.auto_glue()
     return ch
-
-
-# Legacy entry points, used until every notebook has moved to `begin` (then removed).
-def start(name: str) -> ledger.Ledger:
-    """Legacy: load the ledger and start the module-level record of helpers.cite."""
-    from . import cite
-
-    global CURRENT
-    CURRENT = None
-    cite.start_chapter(name)
-    plots.set_theme()
-    pd.set_option("display.width", 120)
-    return ledger.load()
-
-
-def finish(led: ledger.Ledger) -> None:
-    """Legacy: write the chapter's audit record (the figure audit lists every value shown)."""
-    from . import cite
-
-    cite.write_audit()

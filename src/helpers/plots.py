@@ -29,7 +29,6 @@ from matplotlib.text import Text  # noqa: E402
 from matplotlib.ticker import FixedLocator, MaxNLocator  # noqa: E402
 
 from . import paths  # noqa: E402
-from .cite import record  # noqa: E402
 from .fmt import number, with_unit  # noqa: E402
 from .ledger import Ledger  # noqa: E402
 from .periods import Period, axis_basis, parse_period, period_date  # noqa: E402
@@ -465,13 +464,11 @@ def _record_and_save(data: pd.DataFrame, name: str) -> None:
 
 def _record(ids: list[str], where: str) -> None:
     """Note the ledger rows a chart draws in the audit record of the chapter begun with `chapter.begin`
-    (legacy notebooks: helpers.cite's module record)."""
+    (a chart drawn outside a chapter, as in a unit test, has no record to go to)."""
     from . import chapter
 
     if chapter.CURRENT is not None:
         chapter.CURRENT.record.record(ids, where)
-    else:
-        record(ids, where)
 
 
 def _chart(ledger: Ledger, fig: plt.Figure, ax: plt.Axes, data: pd.DataFrame, name: str, title: str,
@@ -775,7 +772,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
     """
     from matplotlib.lines import Line2D
 
-    from .cite import date_label
+    from .fmt import date_label
     from .ledger import EVENT_STATUSES
     from .periods import parse_date
 

@@ -121,17 +121,15 @@ def _latex_layout(longest: list[int], wanted: list[int]) -> tuple[str, list[int]
 
 
 def _parts(ch):
-    """(ledger, record function) of a Chapter; legacy callers pass a Ledger and use helpers.cite's record."""
+    """(ledger, record function) of the chapter begun with `chapter.begin` (`ch`, or the current one)."""
     ch = _chapter(ch)
-    if hasattr(ch, "record") and hasattr(ch, "ledger"):
-        return ch.ledger, ch.record.record
-    from .cite import record
-
-    return ch, record
+    if not (hasattr(ch, "record") and hasattr(ch, "ledger")):
+        raise TypeError("tables need the chapter of chapter.begin (ch = chapter.begin(name)) to record what they show")
+    return ch.ledger, ch.record.record
 
 
 def _chapter(ch):
-    """`ch`, or when None the chapter the notebook began with `chapter.begin` (legacy notebooks: None)."""
+    """`ch`, or when None the chapter the notebook began with `chapter.begin`."""
     if ch is None:
         from . import chapter
 
@@ -154,31 +152,21 @@ def check_headers(frame: pd.DataFrame, where: str) -> None:
         raise ValueError(f"table {where!r}: columns {bad} are pipeline names; give them human headers")
 
 
-def show(ch, frame: pd.DataFrame | None = None, cite: str | None = "Source", ids=None, name: str = "table",
+def show(ch, frame: pd.DataFrame, cite: str | None = "Source", ids=None, name: str = "table",
          right: tuple[str, ...] = ()) -> Markdown:
     """A short table in the reading flow (at most 12 rows, human headers); the ledger ids it shows are recorded.
 
     `ids` lists the ledger rows the table shows (default: its `id` column, which is then not displayed).
     """
-    legacy = not hasattr(ch, "record")
-    if isinstance(ch, pd.DataFrame):        # legacy call: show(frame, cite="source", ...)
-        ch, frame, cite = None, ch, (cite if cite != "Source" else "source")
     _, record = _parts(ch)
     if ids is None and "id" in frame.columns:
         ids = _flat(frame["id"])
-        if not legacy:
-            frame = frame.drop(columns="id")
-    if legacy and (len(frame) > MAX_INLINE_ROWS or any(_SNAKE.match(str(c)) or str(c).islower() for c in frame.columns)):
-        # A legacy machinery table (pipeline headers or long): one click away, not in the reading flow.
-        shown = _flat(ids) if ids is not None else []
-        frame = frame.rename(columns={"id": "ledger id"})
-        return fold(ch, [("", frame, cite)], title=name.split("-", 1)[-1].replace("-", " "), name=name, ids=shown)
+        frame = frame.drop(columns="id")
     if ids is not None:
         record(_flat(ids), f"table:{name}")
-    if not legacy:
-        check_headers(frame, name)
-        if len(frame) > MAX_INLINE_ROWS:
-            raise ValueError(f"table {name!r} has {len(frame)} rows; more than {MAX_INLINE_ROWS} go in tables.fold")
+    check_headers(frame, name)
+    if len(frame) > MAX_INLINE_ROWS:
+        raise ValueError(f"table {name!r} has {len(frame)} rows; more than {MAX_INLINE_ROWS} go in tables.fold")
     return Markdown(markdown_table(frame, cite=cite if cite in frame.columns else None, right=right))
 
 
@@ -200,12 +188,7 @@ def fold(ch, blocks, title: str, name: str, ids=None) -> Markdown:
         parts.append((f"**{heading}**\n\n" if heading else "") + str(body))
     record(shown, f"fold:{name}")
     content = "\n\n".join(parts)
-    if hasattr(ch, "record"):
-        ch.record.fold(name, title, content)
-    else:
-        from . import cite as legacy
-
-        legacy.fold(name, title, content)
+    ch.record.fold(name, title, content)
     fence = "::::"
     return Markdown(f"{fence}{{only}} html\n:::{{dropdown}} Show the figures behind this: {title}\n:name: behind-{name}\n\n"
                     f"{content}\n:::\n{fence}\n\n"
