@@ -207,3 +207,18 @@ def test_readme_states_the_computed_share():
 
     text = (paths.DATA / "README.md").read_text(encoding="utf-8")
     assert C.readme_block(ledger.load()) in text
+
+
+def test_headline_citations_count_the_producers_own_pages():
+    import dataclasses
+
+    from helpers import ledger as ledger_mod
+
+    led = ledger_mod.load()
+    own, n = C.headline_citations(led)
+    assert n >= 10 and 0 <= own <= n
+    key = led.row("hs-local-2024-pta")["source"]
+    moved = dict(led.sources)
+    moved[key] = dataclasses.replace(moved[key], url="https://www.pta.gov.pk/en/telecom-indicators")
+    patched = ledger_mod.Ledger(led.observations, led.indicators, led.events, moved, led.breaks, led.countries)
+    assert C.headline_citations(patched)[0] == own + 1

@@ -401,13 +401,40 @@ README_START = "<!-- primary-share: written by `python -m helpers.consistency`; 
 README_END = "<!-- /primary-share -->"
 
 
+#: Hosts of producers' own publications: a source on one of these (or under .gov.pk) is the producer's own page.
+PRODUCER_HOSTS = ("gov.pk", "sbp.org.pk", "pseb.org.pk", "cpec.gov.pk", "worldbank.org", "itu.int", "gsma.com",
+                  "adb.org", "btrc.gov.bd", "trai.gov.in")
+
+
+def headline_citations(ledger: Ledger) -> tuple[int, int]:
+    """(headline figures whose cited source is the producer's own page, headline figures).
+
+    The headline figures are the rows of data/key_figures.csv (the landing page's table and its comparisons).
+    A source counts as the producer's own page when its URL's host is one of PRODUCER_HOSTS or under it.
+    """
+    from urllib.parse import urlparse
+
+    import pandas as pd
+
+    figures = pd.read_csv(paths.DATA / "key_figures.csv", dtype=str, keep_default_na=False)
+    ids = [i for col in ("id", "compare_with") for i in figures[col] if i]
+    hosts = [urlparse(ledger.sources[ledger.row(i)["source"]].url).hostname or "" for i in ids]
+    own = sum(any(h == d or h.endswith("." + d) for d in PRODUCER_HOSTS) for h in hosts)
+    return own, len(ids)
+
+
 def readme_block(ledger: Ledger) -> str:
-    """The data README's sentence on the primary-producer share, between its markers."""
+    """The data README's sentences on the primary-producer share and the headline citations, between its markers."""
     primary, total = primary_share(ledger)
+    own, headline = headline_citations(ledger)
     sentence = (f"Of the {total:,} rows of `observations.csv`, {primary:,} ({primary / total * 100:.1f}%) have a primary "
                 f"producer as their `origin`: a statistical agency, regulator, ministry, board, company or industry body "
                 f"that made the figure; the other {total - primary:,} come from an analyst, an outlet or a commentator "
-                f"(`secondaryOrigins` of the `origin` field in `datapackage.json`).")
+                f"(`secondaryOrigins` of the `origin` field in `datapackage.json`). Of the {headline} headline "
+                f"figures (the rows of `key_figures.csv` and the figures they are compared with), {own or 'none'} cite the "
+                f"producer's own publication; the others cite a newspaper or news agency that reports the producer's "
+                f"figure, because the producers' pages could not be retrieved for this edition. Their `origin` names "
+                f"the producer either way.")
     return f"{README_START}\n{sentence}\n{README_END}"
 
 
