@@ -148,3 +148,47 @@ def test_side_by_side_refuses_different_periods_or_countries(led):
         peers.side_by_side(led, {"a": ["peer-internet-2023-pak"], "b": ["peer-fbb-2014-pak"]})
     with pytest.raises(ValueError, match="one set of countries"):
         peers.side_by_side(led, {"a": ["peer-fbb-2014-pak"], "b": ["peer-mbb-2014-ind"]})
+
+
+PEER_SHARES = ["peer-share-2014-ind", "peer-share-2022-ind", "peer-share-fy2020-bgd"]
+
+
+def test_local_share_paths_draw_pakistans_computed_yearly_series(led):
+    """Pakistan's line is every calendar year with both counts, computed with checks.share as the mobile chapter does."""
+    from helpers import checks, mobile
+
+    data = peers.local_share_paths(led, PEER_SHARES)
+    pak = data[data["series"] == "Pakistan"]
+    assert {f"CY{y}" for y in range(2019, 2026)} <= set(pak["period_label"])
+    assert list(pak["value"]) == list(mobile.local_share(led)["value"])
+    row = pak[pak["period_label"] == "CY2024"].iloc[0]
+    assert row["inputs"] == "hs-local-2024-pta;hs-imp-2024-pta"
+    assert row["value"] == round(checks.share(led, "hs-local-2024-pta", ["hs-imp-2024-pta"]).value, 1)
+    peer = data[data["series"] != "Pakistan"]
+    assert list(peer["id"]) == ["peer-share-2014-ind", "peer-share-fy2020-bgd", "peer-share-2022-ind"]
+    assert list(peer["inputs"]) == list(peer["id"]) and list(peer["value"]) == [19.0, 51.0, 98.0]
+    assert list(dict.fromkeys(data["series"])) == ["India", "Pakistan", "Bangladesh"], "time order sets the colours"
+
+
+def test_local_share_paths_refuse_a_reported_pakistan_share(led):
+    with pytest.raises(ValueError, match="hs-share-2024-topline"):
+        peers.local_share_paths(led, ["hs-share-2024-topline", *PEER_SHARES])
+
+
+def test_share_sources_list_the_ids_behind_each_point(led):
+    data = peers.local_share_paths(led, PEER_SHARES)
+    table = peers.share_sources(led, data)
+    pak = table[table["Country"] == "Pakistan"].set_index("Period")
+    assert pak.loc["CY2024", "id"] == ["hs-local-2024-pta", "hs-imp-2024-pta"]
+    assert pak.loc["CY2024", "Ledger ids"] == "hs-local-2024-pta, hs-imp-2024-pta"
+    assert pak.loc["CY2024", "Source"] == "dawn_2025_02_08_cy2024;phoneworld_2025_06_jan_may"
+    assert pak.loc["CY2024", "How"].startswith("computed")
+    ind = table[table["Country"] == "India"].iloc[0]
+    assert ind["id"] == ["peer-share-2014-ind"] and ind["How"] == "as reported"
+
+
+def test_editorial_local_share_names_only_peers(led):
+    from helpers import editorial
+
+    ids = editorial.load(led, "peers")["local_share"]["ids"].iloc[0]
+    assert ids and all(peers.country_of(led, i) != peers.PAKISTAN for i in ids)

@@ -128,3 +128,48 @@ def side_by_side(led: Ledger, columns: dict[str, list[str]]) -> pd.DataFrame:
         out[header] = [with_unit(float(f.loc[c, "value"]), f.loc[c, "unit"]) for c in first.index]
     out["Source"] = [";".join(dict.fromkeys(f.loc[c, "source"] for f in frames.values())) for c in first.index]
     return out
+
+
+def pakistan_shares(led: Ledger) -> pd.DataFrame:
+    """Pakistan's local share of legal handset supply for every calendar year with both counts, computed from
+    the ledger levels exactly as the mobile chapter computes it (`mobile.local_share`, i.e. `checks.share` of
+    local assembly and commercial imports). `inputs` lists the two ledger rows behind each share."""
+    from . import mobile
+
+    frame = mobile.local_share(led)
+    if frame.empty:
+        raise ValueError("no calendar year has both a local-assembly and a commercial-import count in the ledger")
+    return frame.assign(series=led.countries[PAKISTAN].name, code=PAKISTAN)
+
+
+def local_share_paths(led: Ledger, peer_ids) -> pd.DataFrame:
+    """The local-share chart's data: Pakistan's computed yearly shares and each peer's reported ones, in time order.
+
+    `peer_ids` are the peers' reported shares (data/editorial/peers.yaml); a Pakistan row among them is refused,
+    since Pakistan's line is computed from its counts and a reported share would draw a second Pakistan path.
+    `inputs` names the ledger rows behind each point ('local;imports' for Pakistan, the row itself for a peer).
+    """
+    peer = share_paths(led, peer_ids)
+    mine = [i for i in peer_ids if country_of(led, i) == PAKISTAN]
+    if mine:
+        raise ValueError(f"Pakistan's local share is computed from its counts; drop its reported rows {mine}")
+    peer = peer.assign(code=[country_of(led, i) for i in peer["id"]], inputs=list(peer["id"]))
+    pak = pakistan_shares(led)
+    pak = pak.assign(inputs=[";".join(i) for i in pak["inputs"]])
+    cols = ["id", "period", "period_label", "series", "value", "unit", "source", "inputs", "code"]
+    out = pd.concat([pak[cols], peer[cols]], ignore_index=True)
+    out["end"] = [led.row(i)["period_end"] for i in out["id"]]
+    return out.sort_values(["end", "code"], kind="stable").drop(columns=["end", "code"]).reset_index(drop=True)
+
+
+def share_sources(led: Ledger, data: pd.DataFrame) -> pd.DataFrame:
+    """The local-share chart's points as a reader's table: country, period, share, how it was obtained, producer,
+    source and the ledger ids behind it (`id` lists them for the audit)."""
+    ids = [s.split(";") for s in data["inputs"]]
+    return pd.DataFrame({
+        "id": ids, "Country": list(data["series"]), "Period": [led.row(i[0])["period_obj"].label for i in ids],
+        "Local share (%)": list(data["value"]),
+        "How": ["computed: assembled / (assembled + imported)" if len(i) > 1 else "as reported" for i in ids],
+        "Producer": ["; ".join(dict.fromkeys(led.row(x)["origin"] for x in i)) for i in ids],
+        "Source": [";".join(dict.fromkeys(led.row(x)["source"] for x in i)) for i in ids],
+        "Ledger ids": [", ".join(i) for i in ids]})
