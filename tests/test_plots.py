@@ -266,3 +266,10 @@ def test_two_points_far_apart_are_not_joined():
     assert plots.gaps([0.0, 2922.0], unit=366.0) == [1]
     assert plots.gaps([0.0, 365.0], unit=366.0) == []
     assert plots.segments([0.0, 2922.0], unit=366.0) == [(0, 1), (1, 2)]
+
+
+def test_a_note_follows_the_source_line_after_a_full_stop(led):
+    chart = _local(led, note="Points are PTA's own counts.")
+    chart.png()
+    assert [t.get_text() for t in chart.figure.texts] == [
+        "Data: PTA; Topline Securities (reported by Dawn). Points are PTA's own counts."]

@@ -207,7 +207,9 @@ class Chart:
         legend = ax.get_legend()
         for t in [t for t in ax.texts if t.get_gid() == "pk-small"] + (list(legend.get_texts()) if legend else []):
             t.set_fontsize(max(t.get_fontsize(), small))
-        line = " ".join(t for t in (self.source, self.note) if t)
+        # "Data: PTA (reported by Dawn). Note ...": the source line ends with a full stop before a note.
+        source = self.source + "." if self.source and self.note and not self.source.endswith(".") else self.source
+        line = " ".join(t for t in (source, self.note) if t)
         text = fig.text(0.01, 0.01, line, fontsize=small, color="#444444", ha="left", va="bottom")
         renderer = _canvas(fig).get_renderer()
         width = int(fig.get_figwidth() * 72 / (small * 0.5))     # characters of small text across the figure
