@@ -130,3 +130,26 @@ def test_no_chapter_shows_its_code():
             if cell.cell_type == "code" and not tags & {"remove-input", "remove-cell", "hide-input"}:
                 shown.append(f"{path.name} cell {i}: {cell.source[:40]!r}")
     assert not shown, "code cells shown to the reader:\n" + "\n".join(shown)
+
+
+def _literals_over(source: str, limit: int = 5) -> list[str]:
+    import ast
+
+    tree = ast.parse(source)
+    return [ast.get_source_segment(source, n)[:60] for n in ast.walk(tree)
+            if (isinstance(n, ast.Dict) and len(n.keys) > limit)
+            or (isinstance(n, (ast.List, ast.Tuple, ast.Set)) and len(n.elts) > limit)]
+
+
+@pytest.mark.parametrize("path", sorted(paths.CHAPTERS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebooks_stay_thin(path):
+    """A chapter reads as a chapter: at most 120 code lines, no cell over 25 lines, no literal over 5 entries
+    (editorial lists live in data/editorial/*.yaml, logic in src/helpers)."""
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert sum(len(c.splitlines()) for c in cells) <= 120
+    assert max(len(c.splitlines()) for c in cells) <= 25
+    assert not [lit for c in cells for lit in _literals_over(c)]
+
+
+def test_the_literal_limit_is_enforced():
+    assert _literals_over("x = [1, 2, 3, 4, 5, 6]") and not _literals_over("x = {'a': 1, 'b': 2}")

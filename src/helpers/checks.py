@@ -25,6 +25,12 @@ def _candidates(levels: pd.DataFrame, source: str) -> list[pd.Series]:
     return [grp.sort_values("id").iloc[0] for _, grp in pool.groupby("value", sort=True)]
 
 
+#: The columns of recompute_changes and conflicts that the cross-checks appendix prints, in its order.
+CHANGE_COLUMNS = ["change_id", "indicator", "period", "base_period", "stated", "recomputed", "difference", "verdict",
+                  "level_ids", "source"]
+CONFLICT_COLUMNS = ["indicator", "period", "dimension", "unit", "id", "value", "source", "as_of", "spread_percent"]
+
+
 @deps.derived
 def recompute_changes(ledger: Ledger) -> pd.DataFrame:
     """Every stated change beside the change recomputed from level rows of the same indicator.

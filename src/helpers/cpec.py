@@ -42,3 +42,38 @@ def split_at(events: pd.DataFrame, pivot_id: str) -> tuple[pd.DataFrame, pd.Data
     """The events dated before the event `pivot_id`, and those on or after its date (the pivot among them)."""
     when = events.loc[pivot_id, "when"]
     return events[events["when"] < when], events[events["when"] >= when]
+
+
+def ofc2_cost(led, ed: dict[str, pd.DataFrame]):
+    """The phase II fibre's cost as each source states it (editorial `ofc2_costs`), plus ECNEC's rupee cost
+    converted at the SBP rate of the approval day (`ofc2_conversion`): (chart data, the converted value as a
+    Derived, the chart's note naming the rate)."""
+    from . import eventlog, plots
+    from .fmt import date_label, number
+    from .values import Derived
+
+    spec, conv = ed["ofc2_costs"], ed["ofc2_conversion"].iloc[0]
+    cost = plots.tidy(led, led.observations.loc[list(spec["id"])], series="stated in dollars")
+    cost["period_label"] = [f"{label}, {date_label(p)}" for label, p in zip(spec["label"], cost["period"])]
+    rupees, rate = led.row(conv["converted_id"]), led.row(conv["rate_id"])
+    usd = Derived(eventlog.to_usd_million(float(rupees["value"]), rupees["unit"], float(rate["value"])), "USD million",
+                  (conv["converted_id"], conv["rate_id"]))
+    converted = pd.DataFrame([{"id": conv["converted_id"], "period": rupees["period"],
+                               "period_label": f"{conv['label']}, {date_label(rupees['period'])}",
+                               "series": "converted from rupees", "value": round(usd.value, 2), "unit": "USD million",
+                               "source": rupees["source"]}])
+    note = (f"ECNEC's cost converted at {number(float(rate['value']))} rupees per dollar "
+            f"(SBP rate of {date_label(rate['period'])}, {plots.short_source(led, rate['source'])}).")
+    return pd.concat([cost, converted], ignore_index=True), usd, note
+
+
+def money_table(money: pd.DataFrame, short: dict[str, str], means: dict[str, str]) -> pd.DataFrame:
+    """The amounts stated with the chapter's events, for the reader: event, what the amount is, the amount as
+    stated and in USD million, status and source."""
+    from .fmt import date_label, with_unit
+
+    return pd.DataFrame({
+        "Event": [f"{date_label(d)}: {short[i]}" for i, d in zip(money["id"], money["date"])],
+        "What the amount is": money["id"].map(means),
+        "Amount": [with_unit(a, u) for a, u in zip(money["amount"], money["unit"])],
+        "USD million": money["usd_million"], "Status": money["status"], "Source": money["source"]})

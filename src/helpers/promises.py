@@ -85,3 +85,10 @@ def itx_targets(led, card: pd.DataFrame, legend: pd.DataFrame) -> pd.DataFrame:
     order = list(legend["series"])
     frame["rank"] = [order.index(x) for x in frame["series"]]
     return frame.sort_values(["rank", "period"], kind="stable").drop(columns="rank").reset_index(drop=True)
+
+
+def progress_table(progress: pd.DataFrame) -> pd.DataFrame:
+    """The progress chart's numbers for the reader: promise and due date, outcome period, verdict, percent of target."""
+    return pd.DataFrame({"id": progress["id"], "Promise, due": progress["label"], "Outcome period": progress["period"],
+                         "Verdict": progress["series"], "Percent of target": progress["value"],
+                         "Source": progress["source"]})
