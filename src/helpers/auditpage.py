@@ -82,7 +82,7 @@ def audit_page(site: Path | None = None) -> str:
     book = audit.build(site, led)
     touching = audit.checks_of(led)
     index = audit.index(led, book)
-    _write_if_changed(site / "_static" / "audit-index.json", json.dumps(index, indent=1, sort_keys=True))
+    paths.write_if_changed(site / "_static" / "audit-index.json", json.dumps(index, indent=1, sort_keys=True))
     parts = [
         "# Figure audit",
         "",

@@ -34,3 +34,11 @@ BIBLIOGRAPHY: Path = ROOT / "references.bib"
 def chart_data_dir() -> Path:
     """Where chart helpers write the tidy CSV behind each chart (set by the book build)."""
     return Path(os.environ.get("PKBOOK_CHART_DIR", BUILD / "chart-data"))
+
+
+def write_if_changed(dest: Path, text: str) -> None:
+    """Write `text` to `dest` only if it differs, so an unchanged generated page keeps its time (Sphinx skips it)."""
+    if dest.exists() and dest.read_text(encoding="utf-8") == text:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(text, encoding="utf-8")

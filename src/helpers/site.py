@@ -32,10 +32,7 @@ def _sync_file(src: Path, dest: Path) -> None:
 
 
 def _write_if_changed(dest: Path, text: str) -> None:
-    if dest.exists() and dest.read_text(encoding="utf-8") == text:
-        return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(text, encoding="utf-8")
+    paths.write_if_changed(dest, text)
 
 
 def version() -> str:
