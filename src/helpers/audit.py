@@ -65,7 +65,7 @@ def places_in(nb: dict) -> tuple[str, dict[str, str]]:
                 if m:
                     current = _heading_text(m.group(2))
                     title = title or current
-                for key in glue._keys(line):
+                for key in glue.keys_in(line):
                     where.setdefault(key.removesuffix(":myst").split("::")[-1], current)
         elif cell["cell_type"] == "code":
             for name in _NAME.findall(src):
@@ -113,7 +113,7 @@ def place_name(place: str) -> str:
     return place.removeprefix("input:").partition(":")[2] or place
 
 
-def _value_text(led: Ledger, item: str) -> str:
+def value_text(led: Ledger, item: str) -> str:
     e = led.entry(item)
     v = e["value"]
     if v is None or v != v or v == "":
@@ -205,7 +205,7 @@ def build(site: Path, led: Ledger, chapters: Path | None = None) -> list[Chapter
         entries = []
         for item in sorted(shown) + sorted(inputs_only):
             text = next((texts[w] for w in shown.get(item, []) if w == item and w in texts), None)
-            entries.append(Entry(stem, item, f"audit-{stem}-{item}", text or _value_text(led, item),
+            entries.append(Entry(stem, item, f"audit-{stem}-{item}", text or value_text(led, item),
                                  shown.get(item, [])))
         for key, inputs in sorted(derived.items()):
             entries.append(Entry(stem, key, f"audit-{stem}-{key}", texts.get(key, key), [key], inputs, True))
@@ -247,7 +247,7 @@ def describe(led: Ledger, item: str) -> dict:
     else:
         r = led.events.loc[item]
         what, period, origin, as_of = r["event"], date_label(str(r["date"])), r["origin"], r["as_of"]
-    return {"id": item, "value": _value_text(led, item), "what": what, "period": period, "kind": e["kind"],
+    return {"id": item, "value": value_text(led, item), "what": what, "period": period, "kind": e["kind"],
             "producer": origin, "outlet": src.publisher, "title": src.title, "published": src.date,
             "url": src.url, "accessed": src.urldate, "as_of": str(as_of), "source": e["source"]}
 
@@ -327,7 +327,7 @@ def book_problems(html_dir: Path, site: Path, chapters: Path | None = None) -> l
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
         texts = glued_text(nb)
         own = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-        pasted = Counter(k.removesuffix(":myst") for k in glue._keys(own))
+        pasted = Counter(k.removesuffix(":myst") for k in glue.keys_in(own))
         linked = Counter(hrefs)
         for key, times in pasted.items():
             if "::" in key or (key.endswith("-period") and key.removesuffix("-period") in row_ids):

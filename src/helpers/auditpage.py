@@ -64,7 +64,7 @@ def _checks_text(led, item: str, touching: list[dict], linked: set[str], stem: s
     for c in touching:
         if c["check"] == "conflict":
             parts.append(f"conflict: other sources give " + ", ".join(
-                f"{audit._value_text(led, j)} ({ref(j)})" for j in c["with"]) + f", a spread of {number(c['spread_percent'])}%")
+                f"{audit.value_text(led, j)} ({ref(j)})" for j in c["with"]) + f", a spread of {number(c['spread_percent'])}%")
         else:
             rec = "no levels to recompute from" if c["recomputed"] is None else f"recomputed {number(c['recomputed'])}"
             parts.append(f"recomputed change {ref(c['change'])}: stated {number(c['stated'])}, {rec} "

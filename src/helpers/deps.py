@@ -350,7 +350,7 @@ def digest(record: dict | None, ledger, known: dict | None = None) -> str:
                 frame = _frame(ledger, spec["table"])
                 _hash_rows(h, frame[_where_mask(frame, spec["where"])])
             else:
-                _hash_rows(h, ledger._selected(**{k: v for k, v in spec.items() if k != "table"}).sort_values("id"))
+                _hash_rows(h, ledger.selected(**{k: v for k, v in spec.items() if k != "table"}).sort_values("id"))
     for spec in record["derived"]:
         key = _spec_key(spec)
         h.update(key.encode())

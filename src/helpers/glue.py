@@ -42,7 +42,7 @@ def _markdown_of(page: Path) -> str:
     return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
 
 
-def _keys(text: str) -> list[str]:
+def keys_in(text: str) -> list[str]:
     return [k.strip() for k in _ROLE.findall(text) + _FENCE.findall(text)]
 
 
@@ -53,7 +53,7 @@ def referenced(stem: str, chapters: Path | None = None) -> list[str]:
     for page in sorted(folder.glob("*")):
         if page.suffix not in (".md", ".ipynb"):
             continue
-        for key in _keys(_markdown_of(page)):
+        for key in keys_in(_markdown_of(page)):
             key = key.removesuffix(":myst")
             if "::" in key:
                 nb, _, key = key.partition("::")

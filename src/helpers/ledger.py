@@ -522,8 +522,9 @@ class Ledger:
     def value(self, obs_id: str) -> float:
         return float(self.row(obs_id)["value"])
 
-    def _selected(self, indicator: str, kind: str = "level", source: str | None = None,
+    def selected(self, indicator: str, kind: str = "level", source: str | None = None,
                   dimension: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """The rows a `select` matches, without recording the read (helpers.deps hashes them with it)."""
         obs = self._obs
         mask = (obs["indicator"] == indicator) & (obs["kind"] == kind)
         if source is not None:
@@ -542,7 +543,7 @@ class Ledger:
         """
         filters = {"indicator": indicator, "kind": kind, "source": source, "dimension": dimension, "basis": basis}
         deps.note_select("observations", filters)
-        return self._selected(**filters)
+        return self.selected(**filters)
 
     def period(self, obs_id: str) -> Period:
         return self.row(obs_id)["period_obj"]
