@@ -273,3 +273,9 @@ def test_a_note_follows_the_source_line_after_a_full_stop(led):
     chart.png()
     assert [t.get_text() for t in chart.figure.texts] == [
         "Data: PTA; Topline Securities (reported by Dawn). Points are PTA's own counts."]
+
+
+def test_a_computed_value_is_drawn_at_its_first_input(led):
+    point = plots.derived_point(led, "a-2019", "share", Derived(41.666, "percent", ("a-2019", "a-2020")), "percent")
+    assert (point["period"], point["series"], point["value"], point["unit"]) == ("2019", "share", 41.7, "percent")
+    assert point["inputs"] == ["a-2019", "a-2020"] and point["source"] == "news"

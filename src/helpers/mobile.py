@@ -6,7 +6,7 @@ import pandas as pd
 from . import checks, series
 from .deps import rows_where
 from .fmt import number
-from .plots import tidy
+from .plots import derived_point
 
 LOCAL, IMPORTS = "handsets_local_production", "handsets_commercial_imports"
 
@@ -34,8 +34,7 @@ def local_share(led) -> pd.DataFrame:
         if period not in imports:
             continue
         d = checks.share(led, local_id, [imports[period]])
-        rows.append({**tidy(led, led.observations.loc[[local_id]], series="Local share (computed)").iloc[0].to_dict(),
-                     "value": round(d.value, 1), "unit": "percent", "inputs": list(d.inputs)})
+        rows.append(derived_point(led, local_id, "Local share (computed)", d, "percent"))
     return pd.DataFrame(rows)
 
 

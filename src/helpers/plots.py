@@ -502,6 +502,13 @@ def tidy(ledger: Ledger, frame: pd.DataFrame, series: str | None = None) -> pd.D
     return out.reset_index(drop=True)
 
 
+def derived_point(ledger: Ledger, anchor_id: str, series: str, value, unit: str, decimals: int = 1) -> dict:
+    """A chart row for a value computed from ledger rows (a `Derived`): drawn at `anchor_id`'s period and
+    source, with the computed value and the ids it was computed from."""
+    row = tidy(ledger, ledger.observations.loc[[anchor_id]], series=series).iloc[0].to_dict()
+    return {**row, "value": round(value.value, decimals), "unit": unit, "inputs": list(value.inputs)}
+
+
 def bars(ledger: Ledger, data: pd.DataFrame, name: str, title: str, ylabel: str, xlabel: str = "",
          hue: str | None = "series", horizontal: bool = False, note: str = "", x: str = "period_label",
          annotate: bool = True, time: bool | None = None, source_ids=(), decimals: int | None = None,

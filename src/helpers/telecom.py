@@ -10,7 +10,7 @@ import pandas as pd
 
 from . import checks, editorial
 from .fmt import with_unit
-from .plots import tidy
+from .plots import derived_point, tidy
 from .values import Derived
 
 STEM = "telecom_infrastructure"
@@ -88,8 +88,7 @@ def implied_frame(led, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     rows = []
     for s, r in zip(pairs["subs_id"], pairs["density_id"]):
         d = implied_population(led, s, r)
-        rows.append({**tidy(led, led.observations.loc[[s]], series="Population PTA divides by").iloc[0].to_dict(),
-                     "value": round(d.value, 1), "unit": "million", "inputs": list(d.inputs)})
+        rows.append(derived_point(led, s, "Population PTA divides by", d, "million"))
     return pd.DataFrame(rows)
 
 
@@ -122,8 +121,8 @@ def mbb_share(led, pairs: pd.DataFrame) -> pd.DataFrame:
         if led.row(mbb_id)["source"] != led.row(cell_id)["source"]:
             raise ValueError(f"{mbb_id} and {cell_id} should come from the same report")
         d = checks.ratio(led, mbb_id, cell_id)
-        rows.append({**tidy(led, led.observations.loc[[mbb_id]], series="3G/4G share (computed)").iloc[0].to_dict(),
-                     "value": round(d.value, 1), "unit": "percent", "inputs": " / ".join(d.inputs)})
+        point = derived_point(led, mbb_id, "3G/4G share (computed)", d, "percent")
+        rows.append({**point, "inputs": " / ".join(d.inputs)})
     return pd.DataFrame(rows)
 
 
