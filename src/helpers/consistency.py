@@ -216,25 +216,31 @@ def running_total_not_monthly(ledger: Ledger) -> list[Finding]:
     return out
 
 
+def _same_report(ledger: Ledger, sets):
+    """For each (indicator, whole, parts) of `sets`: (whole, parts, the level rows of one period from one source)."""
+    levels = _levels(ledger)
+    for indicator, whole, parts in sets:
+        rows = levels[levels["indicator"] == indicator]
+        for _, grp in rows.groupby(["period", "source"], sort=True):
+            yield whole, parts, grp
+
+
 def parts_add_up(ledger: Ledger) -> list[Finding]:
     """Parts from one source add up to that source's total (2G + smartphone = all handsets, ICT = its parts)."""
-    levels = _levels(ledger)
     out = []
-    for indicator, whole, parts in PART_SETS:
-        rows = levels[levels["indicator"] == indicator]
-        for (period, source), grp in rows.groupby(["period", "source"], sort=True):
-            totals = grp[grp["dimension"] == whole]
-            pieces = [grp[grp["dimension"] == p] for p in parts]
-            if totals.empty or any(p.empty for p in pieces):
-                continue
-            combos = []
-            for _, t in totals.iterrows():
-                for chosen in itertools.product(*[[r for _, r in p.iterrows()] for p in pieces]):
-                    gap = t["value"] - sum(c["value"] for c in chosen)
-                    combos.append((t, list(chosen), gap, half_unit(t) + sum(half_unit(c) for c in chosen)))
-            out += _judge("parts_add_up", combos, lambda r, o, g, tol: (
-                f"total {r['value']:g} but the parts add up to {sum(x['value'] for x in o):g} "
-                f"(gap {g:+.3g}, tolerance {tol:.2g})"))
+    for whole, parts, grp in _same_report(ledger, PART_SETS):
+        totals = grp[grp["dimension"] == whole]
+        pieces = [grp[grp["dimension"] == p] for p in parts]
+        if totals.empty or any(p.empty for p in pieces):
+            continue
+        combos = []
+        for _, t in totals.iterrows():
+            for chosen in itertools.product(*[[r for _, r in p.iterrows()] for p in pieces]):
+                gap = t["value"] - sum(c["value"] for c in chosen)
+                combos.append((t, list(chosen), gap, half_unit(t) + sum(half_unit(c) for c in chosen)))
+        out += _judge("parts_add_up", combos, lambda r, o, g, tol: (
+            f"total {r['value']:g} but the parts add up to {sum(x['value'] for x in o):g} "
+            f"(gap {g:+.3g}, tolerance {tol:.2g})"))
     return out
 
 
@@ -286,20 +292,17 @@ def jumps_have_support(ledger: Ledger) -> list[Finding]:
 
 def differences_not_rounded_away(ledger: Ledger) -> list[Finding]:
     """A rate derived as whole minus part (fixed = total - cellular teledensity) is not swamped by rounding."""
-    levels = _levels(ledger)
     out = []
-    for indicator, whole, part in DIFFERENCES:
-        rows = levels[levels["indicator"] == indicator]
-        for (period, source), grp in rows.groupby(["period", "source"], sort=True):
-            for _, w in grp[grp["dimension"] == whole].iterrows():
-                for _, p in grp[grp["dimension"] == part].iterrows():
-                    diff, err = w["value"] - p["value"], half_unit(w) + half_unit(p)
-                    if err > DIFFERENCE_ERROR_SHARE * abs(diff):
-                        coarse = p if half_unit(p) >= half_unit(w) else w
-                        out.append(_finding("differences_not_rounded_away", coarse, "value",
-                                            [x["id"] for x in (w, p) if x["id"] != coarse["id"]],
-                                            f"{whole} minus {part} is {diff:.3g} +/- {err:.2g}: the rounded "
-                                            f"{coarse['value']:g} makes the derived difference meaningless"))
+    for whole, part, grp in _same_report(ledger, DIFFERENCES):
+        for _, w in grp[grp["dimension"] == whole].iterrows():
+            for _, p in grp[grp["dimension"] == part].iterrows():
+                diff, err = w["value"] - p["value"], half_unit(w) + half_unit(p)
+                if err > DIFFERENCE_ERROR_SHARE * abs(diff):
+                    coarse = p if half_unit(p) >= half_unit(w) else w
+                    out.append(_finding("differences_not_rounded_away", coarse, "value",
+                                        [x["id"] for x in (w, p) if x["id"] != coarse["id"]],
+                                        f"{whole} minus {part} is {diff:.3g} +/- {err:.2g}: the rounded "
+                                        f"{coarse['value']:g} makes the derived difference meaningless"))
     return out
 
 
