@@ -215,19 +215,27 @@ def test_duplicate_event_id(ledger_copy):
     _fails("id", first, "duplicate id", file="events.csv", row=2)
 
 
-def test_duplicate_figure(ledger_copy):
-    """A second row repeating another's indicator, period, dimension, kind, unit and source is rejected."""
+def _append_copy_of_first_row(change) -> int:
+    """Append to the copied ledger a copy of its first observation under a new id, edited by
+    `change(header, row)`; return the file line of the copy."""
     from helpers import paths
 
     with open(paths.OBSERVATIONS, newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    copy = list(rows[1])
-    copy[0] = copy[0] + "-again"
+    header, copy = rows[0], list(rows[1])
+    copy[header.index("id")] += "-again"
+    change(header, copy)
     rows.append(copy)
     with open(paths.OBSERVATIONS, "w", newline="", encoding="utf-8") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     ledger._load_cached.cache_clear()
-    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{len(rows)}:id: same figure as line 2"):
+    return len(rows)
+
+
+def test_duplicate_figure(ledger_copy):
+    """A second row repeating another's indicator, period, dimension, kind, unit and source is rejected."""
+    n = _append_copy_of_first_row(lambda header, copy: None)
+    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{n}:id: same figure as line 2"):
         ledger.load()
 
 
@@ -291,21 +299,12 @@ def test_bib_second_key_with_same_url(ledger_copy):
 
 def test_duplicate_fact_other_source(ledger_copy):
     """The same indicator, period, dimension, value and origin from a second source is one fact, not two rows."""
-    from helpers import paths
+    def other_source(header, copy):
+        copy[header.index("source")] = next(k for k in ledger.load_bibliography() if k != copy[header.index("source")])
+        copy[header.index("other_sources")] = ""
 
-    with open(paths.OBSERVATIONS, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh))
-    header = rows[0]
-    copy = list(rows[1])
-    copy[header.index("id")] += "-again"
-    other = next(k for k in ledger.load_bibliography() if k != copy[header.index("source")])
-    copy[header.index("source")] = other
-    copy[header.index("other_sources")] = ""
-    rows.append(copy)
-    with open(paths.OBSERVATIONS, "w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(rows)
-    ledger._load_cached.cache_clear()
-    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{len(rows)}:id: same fact as line 2"):
+    n = _append_copy_of_first_row(other_source)
+    with pytest.raises(LedgerError, match=rf"^data/observations.csv:{n}:id: same fact as line 2"):
         ledger.load()
 
 
