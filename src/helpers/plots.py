@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.image  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -169,9 +170,17 @@ class Chart:
     def png(self) -> bytes:
         """The finished chart as PNG bytes (checked, without timestamp or software tag: reruns are identical)."""
         self.finalize()
-        check_text(self.figure, self.name)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", metadata={"Software": None})
+        fig, dpi = self.figure, plt.rcParams["savefig.dpi"]
+        dpi = fig.dpi if dpi == "figure" else dpi
+        # One draw serves the text check and the PNG (what savefig would draw at savefig.dpi, written the same way).
+        shown_dpi, fig.dpi = fig.dpi, dpi
+        try:
+            check_text(fig, self.name)
+            buf = io.BytesIO()
+            matplotlib.image.imsave(buf, _canvas(fig, draw=False).buffer_rgba(), format="png", origin="upper",
+                                    dpi=dpi, metadata={"Software": None})
+        finally:
+            fig.dpi = shown_dpi
         return buf.getvalue()
 
     @property
@@ -191,7 +200,7 @@ class Chart:
         if self.finished:
             return
         fig, f = self.figure, self.finish
-        _canvas(fig)
+        _canvas(fig, draw=False)
         ax = fig.axes[0]
         if f.size:
             fig.set_size_inches(*f.size)
@@ -211,7 +220,7 @@ class Chart:
         source = self.source + "." if self.source and self.note and not self.source.endswith(".") else self.source
         line = " ".join(t for t in (source, self.note) if t)
         text = fig.text(0.01, 0.01, line, fontsize=small, color="#444444", ha="left", va="bottom")
-        renderer = _canvas(fig).get_renderer()
+        renderer = _canvas(fig, draw=False).get_renderer()
         width = int(fig.get_figwidth() * 72 / (small * 0.5))     # characters of small text across the figure
         while width > 20:                                          # wrap at the widest that fits the figure
             text.set_text("\n".join(textwrap.wrap(line, width)))
@@ -228,7 +237,6 @@ class Chart:
 
 def _title_inside(fig: plt.Figure, ax: plt.Axes, renderer, rect) -> None:
     """A title wider than the room right of the axes' left edge starts at the figure's left margin instead."""
-    fig.canvas.draw()
     title = next((t for t in (ax._left_title, ax.title, ax._right_title) if t.get_text()), None)
     if title is None or title.get_window_extent(renderer).x1 <= fig.bbox.width - 2:
         return
@@ -239,10 +247,11 @@ def _title_inside(fig: plt.Figure, ax: plt.Axes, renderer, rect) -> None:
     title.set_horizontalalignment("left")
 
 
-def _canvas(fig: plt.Figure) -> FigureCanvasAgg:
-    """The figure's Agg canvas, drawn (a figure closed by pyplot has lost its own)."""
+def _canvas(fig: plt.Figure, draw: bool = True) -> FigureCanvasAgg:
+    """The figure's Agg canvas (a figure closed by pyplot has lost its own), drawn unless `draw` is false."""
     canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
-    canvas.draw()
+    if draw:
+        canvas.draw()
     return canvas
 
 
