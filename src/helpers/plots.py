@@ -849,7 +849,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
 
     # Pass 1: measure each label (in pixels) and put it beside its marker on the lowest free row of its lane.
     fig, ax = frame(4.0, {ln: 10.0 * i for i, ln in enumerate(lane_order)}, 10.0 * len(lane_order))
-    renderer = _canvas(fig).get_renderer()
+    renderer = _canvas(fig, draw=False).get_renderer()
     left, right = ax.get_window_extent(renderer).x0, ax.get_window_extent(renderer).x1
     px_per_pt = fig.dpi / 72
     sep, off = 5 * px_per_pt, 6.0                # px kept between labels on a row; pt from marker to its label
