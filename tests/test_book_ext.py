@@ -1,6 +1,7 @@
 """The book's Sphinx extension: pybtex's plugin lookup is cached, and still finds the same plugins."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -41,3 +42,50 @@ def test_pybtex_plugin_lookup_is_cached_and_unchanged():
     proc = subprocess.run([sys.executable, "-c", SCRIPT.format(ext=str(paths.ROOT / "_ext"))],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
+
+
+def _audit_links():
+    sys.path.insert(0, str(paths.ROOT / "_ext"))
+    try:
+        import audit_links
+    finally:
+        sys.path.remove(str(paths.ROOT / "_ext"))
+    return audit_links
+
+
+def test_a_page_is_re_read_only_when_the_titles_of_its_own_audit_links_change(tmp_path):
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from sphinx import addnodes
+
+    al = _audit_links()
+    index = tmp_path / "_static" / "audit-index.json"
+    index.parent.mkdir()
+
+    def app_with(titles: dict, docname: str = "", env=None):
+        index.write_text(json.dumps({"titles": titles, "entries": {}}))
+        env = env or SimpleNamespace()
+        env.docname = docname
+        return SimpleNamespace(srcdir=str(tmp_path), env=env)
+
+    def page(*targets: str):
+        doc = nodes.paragraph()
+        doc += addnodes.pending_xref("", reftarget=targets[0])
+        doc += [nodes.reference("", "", refuri=f"figure_audit.html#{t}") for t in targets[1:]]
+        return doc
+
+    env = SimpleNamespace()
+    before = {"audit-a-x": "PTA, 2024", "audit-b-y": "PBS, 2023", "audit-b-z": "SBP, 2025"}
+    for doc, tree in (("chapters/a", page("audit-a-x")), ("chapters/b", page("audit-b-y", "audit-b-z"))):
+        app = app_with(before, doc, env)
+        al._record_targets(app, tree)
+    assert env.pk_audit_titles["chapters/b"][0] == ["audit-b-y", "audit-b-z"]
+    assert al._outdated(app_with(before, env=env), env, set(), set(), set()) == []
+    after = {**before, "audit-b-z": "SBP, 2026"}           # one entry of page b changed: b only
+    assert al._outdated(app_with(after, env=env), env, set(), set(), set()) == ["chapters/b"]
+    assert al._outdated(app_with(after, env=env), env, set(), {"chapters/b"}, set()) == []   # already re-read
+    added = {**before, "audit-c-w": "new"}                 # an entry no page links to: nothing
+    assert al._outdated(app_with(added, env=env), env, set(), set(), set()) == []
+    gone = {k: v for k, v in before.items() if k != "audit-a-x"}
+    assert al._outdated(app_with(gone, env=env), env, set(), set(), set()) == ["chapters/a"]

@@ -86,6 +86,17 @@ def change_one_row(path: Path, row: int = 1) -> str:
     return rows[row][0]
 
 
+def built_pages(book: Path) -> dict[str, bytes]:
+    """The built HTML pages and chart CSVs, by path."""
+    html = book / "_build" / "html"
+    files = list((html / "chapters").glob("*.html")) + list((html / "_static" / "chart-data").glob("*.csv"))
+    return {str(f.relative_to(html)): f.read_bytes() for f in sorted(files)}
+
+
+def differing(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
+    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+
+
 def load() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -164,6 +175,7 @@ def main() -> int:
                   ("book: clean build, HTML (Sphinx)", sphinx, "" if code == 0 else "exit 1: Sphinx warnings"),
                   ("book: clean HTML build (execution + HTML)", clean, "")]
         durations = json.loads((book / "_build" / "durations-html.json").read_text())
+        clean_pages = built_pages(book)
         nochange, code, _ = timed(html, book, env, logs / "html-nochange.log", allowed=(0, 1))
         steps.append(("book: no-change rebuild", nochange, "" if code == 0 else "exit 1: Sphinx warnings"))
         pdf, code, _ = timed([py, "-m", "helpers.site", "pdf"], book, env, logs / "pdf.log", allowed=(0, 1))
@@ -184,6 +196,11 @@ def main() -> int:
         fan = fan_out(book)
         data.write_bytes(original)
         timed(html, book, env, logs / "html-restore.log", allowed=(0, 1))
+        # Built incrementally (one row changed, then changed back), the book must equal its clean build.
+        same = differing(clean_pages, built_pages(book))
+        notes.append("Incremental against clean: after the one-row rebuild and the rebuild that restores the row, "
+                     + (f"all {len(clean_pages)} built pages and chart CSVs are byte-identical to the clean build's."
+                        if not same else "these differ from the clean build's: " + ", ".join(same)))
         nbval = [py, "-m", "pytest", "-q", "-p", "no:randomly", "--nbval", "chapters", "--sanitize-with",
                  "tests/sanitize.cfg"]
         nb_parallel, _, _ = timed(nbval + ["-n", str(os.cpu_count() or 2), "--dist", "loadfile"], book, env)
