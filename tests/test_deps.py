@@ -205,13 +205,28 @@ def test_bad_data_stops_before_any_kernel_starts(book):
         obs.write_bytes(saved)
 
 
-def test_an_adopted_notebook_counts_as_reading_every_row(book):
-    root, env = book
+def _adopt(root: Path, env: dict) -> str:
     for name in ("chart-data", "audit"):
         (root / "_build" / name).mkdir(parents=True, exist_ok=True)
     out = subprocess.run([sys.executable, "-m", "helpers.execute", "--adopt", str(root / "_build/site/chapters")],
                          cwd=root, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def test_adopt_keeps_executed_copies_that_are_current(book):
+    root, env = book
+    _run(root, env)
+    site = root / "_build/site/chapters"
+    before = {p.name: p.read_bytes() for p in sorted(site.glob("*.ipynb"))}
+    assert "kept" in _adopt(root, env)
+    assert {p.name: p.read_bytes() for p in sorted(site.glob("*.ipynb"))} == before
+
+
+def test_an_adopted_notebook_counts_as_reading_every_row(book):
+    root, env = book
+    (root / "_build/site/chapters/looks_up.ipynb").unlink()       # one copy missing: the stored ones are adopted
+    assert f"adopted {len(NOTEBOOKS)} notebook(s)" in _adopt(root, env)
     assert _run(root, env) == set()                              # adopted: up to date
     _set(root / "data" / "observations.csv", "hs-local-2019-pta", "note", "a row none of them reads")
     assert _run(root, env) == set(NOTEBOOKS)                     # nbval recorded no reads: every row counts

@@ -212,9 +212,14 @@ def adopt(into: Path) -> list[str]:
     run reproduces the stored outputs, and its run wrote the chart data and audit records under
     _build/. The build then needs no second execution of the same notebooks. nbval's kernels record no
     reads, so an adopted notebook counts as reading every ledger row (any data change re-executes it).
+    Where every executed copy in `into` is already current (`make test` after `make book`), nothing is
+    adopted: those copies came from a fresh run too, and the book built from them stays up to date.
     """
     digest, ledger = inputs_digest(), load()
     chart_dir = into.parent / "_static" / "chart-data"
+    if (chart_dir / ".complete").exists() and not any(
+            stale(into / nb.name, notebook_key(nb, digest), ledger) for nb in notebooks()):
+        return []            # the build's own executed copies are current: keep them (and the built book)
     for name in ("chart-data", "audit"):
         src, dest = paths.BUILD / name, into.parent / "_static" / name
         if not src.is_dir():
@@ -244,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="notebook stems to run (default: all)")
     args = parser.parse_args(argv)
     if args.adopt:
-        print(f"adopted {len(adopt(args.adopt.resolve()))} notebook(s) verified by nbval")
+        n = len(adopt(args.adopt.resolve()))
+        print(f"adopted {n} notebook(s) verified by nbval" if n else "adopt: every executed copy is current; kept")
         return 0
     ran = run(None if args.in_place else args.into.resolve(), args.jobs, args.only)
     print(f"{len(ran)} notebook(s) executed" + ("" if ran else " (all up to date)"))
