@@ -3,11 +3,14 @@
     python -m helpers.site html     # HTML into _build/html
     python -m helpers.site pdf      # PDF into _build/latex/book.pdf
 
-The mirror keeps file times of unchanged files, so Sphinx rebuilds only the pages that changed.
+The mirror keeps file times of unchanged files, so Sphinx rebuilds only the pages that changed. When no input
+at all changed since the last successful build of the same format (the quick check, before pandas is even
+imported), the build stops at once.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -16,11 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-from . import appendix, changes, execute, glue, paths
-from .auditpage import audit_page
+from . import paths
 
 SITE = paths.BUILD / "site"
 COPY = ["_toc.yml", "references.bib", "_ext", "_static"]
+#: Everything a build reads from the project (with the built site's own files, which `execute --adopt` writes).
+INPUTS = ["_config.yml", "_toc.yml", "references.bib", "requirements.txt", "pyproject.toml", "_ext", "_static",
+          "chapters", "data", "src"]
 DATA_FILES = ["observations.csv", "events.csv", "indicators.csv", "breaks.csv", "scorecard.csv", "consistency_notes.csv", "datapackage.json", "README.md"]
 
 
@@ -69,8 +74,28 @@ def config_text() -> str:
     return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
 
 
+def _hash_files(roots: list[Path], salt: str = "") -> str:
+    h = hashlib.sha256(salt.encode())
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for f in files:
+            if "__pycache__" in f.parts or ".ipynb_checkpoints" in f.parts or f.suffix == ".pyc":
+                continue
+            h.update(str(f.relative_to(paths.ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def inputs_key(builder: str) -> tuple[str, str]:
+    """Hashes of every input of a build: (the project's files with the commit date, builder and options; the
+    built site, which the build itself and `execute --adopt` write)."""
+    salt = f"{builder}\0{commit_date()}\0{os.environ.get('PKBOOK_DURATION', '')}\0"
+    return _hash_files([paths.ROOT / name for name in INPUTS], salt), _hash_files([SITE])
+
+
 def mirror() -> None:
     """Copy the book's sources (not the notebooks: they are executed into place) into the mirror."""
+    from . import execute
+
     wanted: set[Path] = {SITE / "_config.yml"}
     _write_if_changed(SITE / "_config.yml", config_text())
     for name in COPY:
@@ -112,6 +137,8 @@ def title_of(nb_path: Path) -> str:
 
 def link_glued(site: Path) -> dict[str, list[str]]:
     """Link every glued value of the executed copies that has an audit entry (legacy chapters glue plain text)."""
+    from . import glue
+
     index = json.loads((site / "_static" / "audit-index.json").read_text(encoding="utf-8"))
     targets: dict[str, dict[str, str]] = {}
     for key, entries in index["entries"].items():
@@ -122,6 +149,8 @@ def link_glued(site: Path) -> dict[str, list[str]]:
 
 def site_digest(builder: str) -> str:
     """Hash of everything Sphinx reads: the mirrored sources, the builder and the dependency lock."""
+    from . import execute
+
     lock = paths.ROOT / "requirements.txt"
     return execute.digest_files(sorted(p for p in SITE.rglob("*") if p.is_file()), SITE,
                                 salt=builder.encode() + lock.read_bytes())
@@ -130,9 +159,21 @@ def site_digest(builder: str) -> str:
 def build(builder: str, jobs: int | None = None) -> int:
     """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors.
 
-    When nothing Sphinx reads has changed since the last successful build of the same format, and its
-    output is still there, the build is skipped: the output would be identical.
+    When no input changed since the last successful build of the same format (`inputs_key`), or nothing
+    Sphinx reads changed (`site_digest`), and the output is still there, the build is skipped: the output
+    would be identical.
     """
+    output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
+    quick, key = paths.BUILD / f".{builder}.inputs", inputs_key(builder)
+    project = key[0]
+    if output.exists() and quick.exists() and quick.read_text() == "\n".join(key):
+        print(f"{builder}: up to date (no input changed since the last build)")
+        publish_pdf()
+        return 0
+    quick.unlink(missing_ok=True)
+    from . import appendix, changes, execute
+    from .auditpage import audit_page
+
     t0 = time.perf_counter()
     mirror()
     t1 = time.perf_counter()
@@ -148,9 +189,9 @@ def build(builder: str, jobs: int | None = None) -> int:
     print(f"timings: mirror {t1 - t0:.1f}s, execute {t2 - t1:.1f}s, generated pages {t3 - t2:.1f}s, "
           f"site digest {time.perf_counter() - t3:.1f}s", flush=True)
     stamp = paths.BUILD / f".{builder}.stamp"
-    output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
     if output.exists() and stamp.exists() and stamp.read_text() == digest:
         print(f"{builder}: up to date (no source, data, helper or notebook changed since the last build)")
+        _stamp_inputs(quick, builder, project)
         publish_pdf()
         return 0
     stamp.unlink(missing_ok=True)
@@ -166,8 +207,17 @@ def build(builder: str, jobs: int | None = None) -> int:
     print(f"timings: jupyter-book {time.perf_counter() - t4:.1f}s", flush=True)
     if code == 0:
         stamp.write_text(digest)
+        _stamp_inputs(quick, builder, project)
         publish_pdf()
     return code
+
+
+def _stamp_inputs(quick: Path, builder: str, project: str) -> None:
+    """Record the inputs of a successful build: the project as it was when the build began (if it has not
+    changed since) and the site as the build left it."""
+    now = inputs_key(builder)
+    if now[0] == project:
+        quick.write_text("\n".join(now))
 
 
 def publish_pdf() -> None:
