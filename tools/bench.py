@@ -207,6 +207,8 @@ def main() -> int:
         steps.append((f"nbval, parallel ({os.cpu_count()} workers)", nb_parallel, ""))
         # The same book with Markdown tables (the stored outputs nbval just verified), built clean: what the
         # fast table path saves, page by page.
+        for nb in (book / "_build/site/chapters").glob("*.ipynb"):
+            nb.unlink()          # adopt keeps current executed copies: remove them, so it adopts the stored ones
         timed([py, "-m", "helpers.execute", "--adopt", str(book / "_build/site/chapters")], book, env)
         for folder in ("html", ".doctrees"):
             shutil.rmtree(book / "_build" / folder, ignore_errors=True)
