@@ -65,8 +65,50 @@ def _cache_entry_points() -> None:
     pybtex.plugin.entry_points = entry_points
 
 
+#: docname -> (the pickled bytes it came from, the unpickled doctree), for `{numref}` resolution only.
+_NUMREF_TREES: dict = {}
+
+
+def _cache_numref_doctrees() -> None:
+    """`{numref}` resolution unpickles the target page's whole doctree once per reference (27 times a build,
+    the figure audit's among them); it only reads it, so one unpickled copy per page serves every numref.
+
+    A copy is reused only while Sphinx's own cache holds the very bytes it was made from, so a page re-read
+    in the same process is unpickled afresh. Every other caller of `get_doctree` gets a fresh tree as before.
+    """
+    from sphinx.domains.std import StandardDomain
+
+    real = StandardDomain._resolve_numref_xref
+    if getattr(real, "_book_cached", False):
+        return
+
+    def resolve(self, env, *args, **kwargs):
+        raw_cache = getattr(env, "_pickled_doctree_cache", None)
+        if not isinstance(raw_cache, dict):
+            return real(self, env, *args, **kwargs)
+        fresh = type(env).get_doctree
+
+        def cached(docname):
+            hit = _NUMREF_TREES.get(docname)
+            if hit is not None and hit[0] is not None and raw_cache.get(docname) is hit[0]:
+                return hit[1]
+            tree = fresh(env, docname)
+            _NUMREF_TREES[docname] = (raw_cache.get(docname), tree)
+            return tree
+
+        env.get_doctree = cached
+        try:
+            return real(self, env, *args, **kwargs)
+        finally:
+            del env.get_doctree
+
+    resolve._book_cached = True
+    StandardDomain._resolve_numref_xref = resolve
+
+
 def setup(app):
     _cache_entry_points()
+    _cache_numref_doctrees()
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
     app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)

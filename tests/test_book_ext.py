@@ -89,3 +89,48 @@ def test_a_page_is_re_read_only_when_the_titles_of_its_own_audit_links_change(tm
     assert al._outdated(app_with(added, env=env), env, set(), set(), set()) == []
     gone = {k: v for k, v in before.items() if k != "audit-a-x"}
     assert al._outdated(app_with(gone, env=env), env, set(), set(), set()) == ["chapters/a"]
+
+
+NUMREF_SCRIPT = r"""
+import pickle, sys
+from pathlib import Path
+sys.path.insert(0, {ext!r})
+import sphinx.environment
+from sphinx.application import Sphinx
+
+src = Path({src!r})
+(src / "conf.py").write_text("numfig = True\n" + ("import book_ext\nextensions = ['_numref_only']\n" if {cached} else ""))
+(src / "_numref_only.py").write_text("import book_ext\ndef setup(app):\n    book_ext._cache_numref_doctrees()\n"
+                                    "    return {{'parallel_read_safe': True}}\n")
+sys.path.insert(0, str(src))
+(src / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   figs\n   refs\n")
+(src / "figs.rst").write_text("Figs\n====\n\n.. _tab-a:\n\n.. table:: A\n\n   = =\n   a b\n   = =\n\n"
+                             ".. _tab-b:\n\n.. table:: B\n\n   = =\n   c d\n   = =\n")
+(src / "refs.rst").write_text("Refs\n====\n\n" + "".join(f"See :numref:`tab-{{x}}` ({{i}}).\n\n"
+                                                        for i in range(6) for x in "ab"))
+loads = []
+real = pickle.loads
+def counting(data, *a, **k):
+    loads.append(len(data))
+    return real(data, *a, **k)
+sphinx.environment.pickle.loads = counting
+app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), "html", status=None, warningiserror=True)
+app.build()
+html = (src / "_out" / "refs.html").read_text()
+assert html.count("Table 1") == 6 and html.count("Table 2") == 6, html
+print(len(loads))
+"""
+
+
+def test_numref_resolution_unpickles_each_target_page_once(tmp_path):
+    counts = {}
+    for cached in (False, True):
+        src = tmp_path / str(cached)
+        src.mkdir()
+        proc = subprocess.run([sys.executable, "-c", NUMREF_SCRIPT.format(ext=str(paths.ROOT / "_ext"), src=str(src),
+                                                                          cached=cached)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        counts[cached] = int(proc.stdout.split()[-1])
+    # 12 numrefs to one page: without the cache 12 extra unpickles of it, with it one.
+    assert counts[False] - counts[True] == 11, counts
