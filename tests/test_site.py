@@ -34,29 +34,35 @@ def test_the_quick_check_sees_every_input_and_nothing_else(tmp_path, monkeypatch
     from helpers import site
 
     root = tmp_path / "book"
-    for rel in ("_config.yml", "data/observations.csv", "chapters/intro.ipynb", "src/helpers/plots.py",
-                "_ext/book_ext.py", "_build/site/chapters/intro.ipynb"):
+    for rel in ("_config.yml", "requirements.txt", "data/observations.csv", "chapters/intro.ipynb",
+                "src/helpers/plots.py", "_ext/book_ext.py", "_build/site/chapters/intro.ipynb"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(rel)
     monkeypatch.setattr(site.paths, "ROOT", root)
     monkeypatch.setattr(site, "SITE", root / "_build" / "site")
     monkeypatch.setattr(site, "commit_date", lambda: "2026-12-07")
     monkeypatch.delenv("PKBOOK_DURATION", raising=False)
-    key = site.inputs_key("html")
-    assert site.inputs_key("html") == key                                    # nothing changed: same key
+
+    def inputs_key(builder: str) -> tuple[str, str]:       # what the quick check compares
+        return site.project_digest(builder), site.site_digest(builder)
+
+    key = inputs_key("html")
+    assert inputs_key("html") == key                                    # nothing changed: same key
     (root / "src/helpers/__pycache__").mkdir()
     (root / "src/helpers/__pycache__/plots.cpython-311.pyc").write_bytes(b"\0")
+    (root / "_build/site/_ext/__pycache__").mkdir(parents=True)       # Sphinx imports the extensions
+    (root / "_build/site/_ext/__pycache__/book_ext.cpython-311.pyc").write_bytes(b"\0")
     (root / "_build/html").mkdir(parents=True)
     (root / "_build/html/index.html").write_text("output")
-    assert site.inputs_key("html") == key                                    # bytecode and outputs are not inputs
-    assert site.inputs_key("pdf") != key
+    assert inputs_key("html") == key                                    # bytecode and outputs are not inputs
+    assert inputs_key("pdf") != key
     for rel in ("data/observations.csv", "chapters/intro.ipynb", "src/helpers/plots.py", "_ext/book_ext.py",
                 "_config.yml"):
         saved = (root / rel).read_text()
         (root / rel).write_text(saved + " edited")
-        assert site.inputs_key("html")[0] != key[0], rel
+        assert inputs_key("html")[0] != key[0], rel
         (root / rel).write_text(saved)
     (root / "_build/site/chapters/intro.ipynb").write_text("adopted")        # execute --adopt writes the site
-    assert site.inputs_key("html")[1] != key[1]
+    assert inputs_key("html")[1] != key[1]
     monkeypatch.setattr(site, "commit_date", lambda: "2026-12-08")
-    assert site.inputs_key("html")[0] != key[0]
+    assert inputs_key("html")[0] != key[0]

@@ -41,15 +41,6 @@ def notebooks() -> list[Path]:
     return sorted(paths.CHAPTERS.glob("*.ipynb"))
 
 
-def digest_files(files, base: Path, salt: bytes = b"") -> str:
-    """sha256 over each file's path (relative to `base`) and bytes, in the order given."""
-    h = hashlib.sha256(salt)
-    for f in files:
-        h.update(str(f.relative_to(base)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 #: The ledger tables whose rows are tracked one by one (helpers.deps); every other data file counts whole.
 ROW_LEVEL = (paths.OBSERVATIONS, paths.EVENTS)
 
@@ -59,12 +50,12 @@ def inputs_digest() -> str:
     files = sorted(p for p in paths.DATA.rglob("*") if p.is_file() and p not in ROW_LEVEL)
     files += sorted(p for p in (paths.ROOT / "src" / "helpers").rglob("*.py"))
     files += [paths.BIBLIOGRAPHY, paths.ROOT / "requirements.txt"]
-    return digest_files(files, paths.ROOT)
+    return paths.digest_files(files, paths.ROOT)
 
 
 def data_digest() -> str:
     """Hash of every data file (to notice a data edit made while notebooks were running)."""
-    return digest_files(sorted(p for p in paths.DATA.rglob("*") if p.is_file()) + [paths.BIBLIOGRAPHY], paths.ROOT)
+    return paths.digest_files(sorted(p for p in paths.DATA.rglob("*") if p.is_file()) + [paths.BIBLIOGRAPHY], paths.ROOT)
 
 
 def notebook_key(nb_path: Path, digest: str) -> str:
@@ -217,8 +208,9 @@ def adopt(into: Path) -> list[str]:
     """
     digest, ledger = inputs_digest(), load()
     chart_dir = into.parent / "_static" / "chart-data"
+    known: dict = {}         # derived reads replayed once for all notebooks, as in run()
     if (chart_dir / ".complete").exists() and not any(
-            stale(into / nb.name, notebook_key(nb, digest), ledger) for nb in notebooks()):
+            stale(into / nb.name, notebook_key(nb, digest), ledger, known) for nb in notebooks()):
         return []            # the build's own executed copies are current: keep them (and the built book)
     for name in ("chart-data", "audit"):
         src, dest = paths.BUILD / name, into.parent / "_static" / name

@@ -1,6 +1,7 @@
 """Every path the project uses, built from the project root."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -34,6 +35,15 @@ BIBLIOGRAPHY: Path = ROOT / "references.bib"
 def chart_data_dir() -> Path:
     """Where chart helpers write the tidy CSV behind each chart (set by the book build)."""
     return Path(os.environ.get("PKBOOK_CHART_DIR", BUILD / "chart-data"))
+
+
+def digest_files(files, base: Path, salt: bytes = b"") -> str:
+    """sha256 over each file's path (relative to `base`) and bytes, in the order given."""
+    h = hashlib.sha256(salt)
+    for f in files:
+        h.update(str(f.relative_to(base)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def write_if_changed(dest: Path, text: str) -> None:

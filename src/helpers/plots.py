@@ -177,7 +177,7 @@ class Chart:
         try:
             check_text(fig, self.name)
             buf = io.BytesIO()
-            matplotlib.image.imsave(buf, _canvas(fig, draw=False).buffer_rgba(), format="png", origin="upper",
+            matplotlib.image.imsave(buf, _canvas(fig).buffer_rgba(), format="png", origin="upper",
                                     dpi=dpi, metadata={"Software": None})
         finally:
             fig.dpi = shown_dpi
@@ -200,7 +200,7 @@ class Chart:
         if self.finished:
             return
         fig, f = self.figure, self.finish
-        _canvas(fig, draw=False)
+        _canvas(fig)                    # a figure closed by pyplot gets an Agg canvas to measure text with
         ax = fig.axes[0]
         if f.size:
             fig.set_size_inches(*f.size)
@@ -220,7 +220,7 @@ class Chart:
         source = self.source + "." if self.source and self.note and not self.source.endswith(".") else self.source
         line = " ".join(t for t in (source, self.note) if t)
         text = fig.text(0.01, 0.01, line, fontsize=small, color="#444444", ha="left", va="bottom")
-        renderer = _canvas(fig, draw=False).get_renderer()
+        renderer = _canvas(fig).get_renderer()
         width = int(fig.get_figwidth() * 72 / (small * 0.5))     # characters of small text across the figure
         while width > 20:                                          # wrap at the widest that fits the figure
             text.set_text("\n".join(textwrap.wrap(line, width)))
@@ -247,12 +247,9 @@ def _title_inside(fig: plt.Figure, ax: plt.Axes, renderer, rect) -> None:
     title.set_horizontalalignment("left")
 
 
-def _canvas(fig: plt.Figure, draw: bool = True) -> FigureCanvasAgg:
-    """The figure's Agg canvas (a figure closed by pyplot has lost its own), drawn unless `draw` is false."""
-    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
-    if draw:
-        canvas.draw()
-    return canvas
+def _canvas(fig: plt.Figure) -> FigureCanvasAgg:
+    """The figure's Agg canvas (a figure closed by pyplot has lost its own); text is measured without a draw."""
+    return fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
 
 
 def _x_of(when) -> float:
@@ -339,7 +336,9 @@ def check_text(fig: plt.Figure, name: str, print_width: float = PRINT_WIDTH_IN, 
     A figure wider than `print_width` inches is scaled down to it in the PDF, and the HTML shows it
     `screen_width` pixels wide, so its fonts shrink by the same factors.
     """
-    renderer = _canvas(fig).get_renderer()
+    canvas = _canvas(fig)
+    canvas.draw()                       # legend and tick positions are settled only by a draw
+    renderer = canvas.get_renderer()
     scale = min(1.0, print_width / fig.get_figwidth())
     box = fig.bbox
     for t in _drawn_texts(fig):
@@ -849,7 +848,7 @@ def timeline(ledger: Ledger, events_frame: pd.DataFrame, name: str, title: str, 
 
     # Pass 1: measure each label (in pixels) and put it beside its marker on the lowest free row of its lane.
     fig, ax = frame(4.0, {ln: 10.0 * i for i, ln in enumerate(lane_order)}, 10.0 * len(lane_order))
-    renderer = _canvas(fig, draw=False).get_renderer()
+    renderer = _canvas(fig).get_renderer()
     left, right = ax.get_window_extent(renderer).x0, ax.get_window_extent(renderer).x1
     px_per_pt = fig.dpi / 72
     sep, off = 5 * px_per_pt, 6.0                # px kept between labels on a row; pt from marker to its label

@@ -74,22 +74,16 @@ def config_text() -> str:
     return yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
 
 
-def _hash_files(roots: list[Path], salt: str = "") -> str:
-    h = hashlib.sha256(salt.encode())
-    for root in roots:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for f in files:
-            if "__pycache__" in f.parts or ".ipynb_checkpoints" in f.parts or f.suffix == ".pyc":
-                continue
-            h.update(str(f.relative_to(paths.ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()
+def _files(root: Path) -> list[Path]:
+    """The files under `root` (or `root` itself), sorted, without bytecode and notebook checkpoints."""
+    found = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    return [f for f in found if "__pycache__" not in f.parts and ".ipynb_checkpoints" not in f.parts]
 
 
-def inputs_key(builder: str) -> tuple[str, str]:
-    """Hashes of every input of a build: (the project's files with the commit date, builder and options; the
-    built site, which the build itself and `execute --adopt` write)."""
-    salt = f"{builder}\0{commit_date()}\0{os.environ.get('PKBOOK_DURATION', '')}\0"
-    return _hash_files([paths.ROOT / name for name in INPUTS], salt), _hash_files([SITE])
+def project_digest(builder: str) -> str:
+    """Hash of every project file a build reads, with the commit date, the builder and the build options."""
+    salt = f"{builder}\0{commit_date()}\0{os.environ.get('PKBOOK_DURATION', '')}\0".encode()
+    return paths.digest_files([f for name in INPUTS for f in _files(paths.ROOT / name)], paths.ROOT, salt)
 
 
 def mirror() -> None:
@@ -148,25 +142,22 @@ def link_glued(site: Path) -> dict[str, list[str]]:
 
 
 def site_digest(builder: str) -> str:
-    """Hash of everything Sphinx reads: the mirrored sources, the builder and the dependency lock."""
-    from . import execute
-
+    """Hash of everything Sphinx reads: the mirrored sources, the builder and the dependency lock (not the
+    bytecode Sphinx leaves beside the extensions it imports)."""
     lock = paths.ROOT / "requirements.txt"
-    return execute.digest_files(sorted(p for p in SITE.rglob("*") if p.is_file()), SITE,
-                                salt=builder.encode() + lock.read_bytes())
+    return paths.digest_files(_files(SITE), SITE, salt=builder.encode() + lock.read_bytes())
 
 
 def build(builder: str, jobs: int | None = None) -> int:
     """Mirror, execute (cached), generate, then run jupyter-book with warnings as errors.
 
-    When no input changed since the last successful build of the same format (`inputs_key`), or nothing
-    Sphinx reads changed (`site_digest`), and the output is still there, the build is skipped: the output
-    would be identical.
+    When no input changed since the last successful build of the same format (the quick check: the project's
+    files and the built site, which `execute --adopt` also writes), or nothing Sphinx reads changed
+    (`site_digest`), and the output is still there, the build is skipped: the output would be identical.
     """
     output = paths.BUILD / ("html/index.html" if builder == "html" else "latex/book.pdf")
-    quick, key = paths.BUILD / f".{builder}.inputs", inputs_key(builder)
-    project = key[0]
-    if output.exists() and quick.exists() and quick.read_text() == "\n".join(key):
+    quick, project = paths.BUILD / f".{builder}.inputs", project_digest(builder)
+    if output.exists() and quick.exists() and quick.read_text() == f"{project}\n{site_digest(builder)}":
         print(f"{builder}: up to date (no input changed since the last build)")
         publish_pdf()
         return 0
@@ -191,7 +182,7 @@ def build(builder: str, jobs: int | None = None) -> int:
     stamp = paths.BUILD / f".{builder}.stamp"
     if output.exists() and stamp.exists() and stamp.read_text() == digest:
         print(f"{builder}: up to date (no source, data, helper or notebook changed since the last build)")
-        _stamp_inputs(quick, builder, project)
+        _stamp_inputs(quick, builder, project, digest)
         publish_pdf()
         return 0
     stamp.unlink(missing_ok=True)
@@ -207,17 +198,16 @@ def build(builder: str, jobs: int | None = None) -> int:
     print(f"timings: jupyter-book {time.perf_counter() - t4:.1f}s", flush=True)
     if code == 0:
         stamp.write_text(digest)
-        _stamp_inputs(quick, builder, project)
+        _stamp_inputs(quick, builder, project, digest)
         publish_pdf()
     return code
 
 
-def _stamp_inputs(quick: Path, builder: str, project: str) -> None:
-    """Record the inputs of a successful build: the project as it was when the build began (if it has not
-    changed since) and the site as the build left it."""
-    now = inputs_key(builder)
-    if now[0] == project:
-        quick.write_text("\n".join(now))
+def _stamp_inputs(quick: Path, builder: str, project: str, site: str) -> None:
+    """Record the inputs of a successful build for the quick check: the project as it was when the build
+    began (unless it changed while the build ran) and the site as the build left it (`site`)."""
+    if project_digest(builder) == project:
+        quick.write_text(f"{project}\n{site}")
 
 
 def publish_pdf() -> None:
