@@ -153,3 +153,33 @@ def test_notebooks_stay_thin(path):
 
 def test_the_literal_limit_is_enforced():
     assert _literals_over("x = [1, 2, 3, 4, 5, 6]") and not _literals_over("x = {'a': 1, 'b': 2}")
+
+
+def test_the_chapter_fold_helpers_give_what_the_calls_they_replace_gave():
+    """tables.fold_rows, promises.section_table / section_notes and cpec.timeline_fold: the same blocks, names
+    and recorded rows as the tables.show / tables.fold calls the chapters made before."""
+    from types import SimpleNamespace
+
+    from helpers import cpec, editorial, promises, verdicts
+
+    mine, theirs = _FakeChapter([]), _FakeChapter([])
+    led = mine.ledger
+    rows = led.observations.iloc[:3]
+    assert tables.fold_rows(mine, led, rows, "Rows", title="three rows", name="rows").data == \
+        tables.fold(theirs, [("Rows", tables.ledger_rows(led, rows), "Source")], title="three rows", name="rows").data
+    card = verdicts.scorecard(led, verdicts.ledger_as_of(led))
+    sections = editorial.load(led, "promises_vs_outcomes")["sections"]
+    themes = sections.set_index("section").loc["it", "themes"]
+    assert promises.section_table(mine, led, card, sections, "it").data == \
+        tables.show(theirs, promises.card_table(led, card, themes), name="scorecard-it").data
+    assert promises.section_notes(mine, led, card, sections, "it", title="notes on it").data == tables.fold(
+        theirs, [("How each target is linked to its outcome", promises.card_notes(led, card, themes), None)],
+        title="notes on it", name="scorecard-it-notes", ids=[]).data
+    events = pd.DataFrame({"lane": ["a"], "status": ["operating"], "label": ["x"], "source": ["k1"], "when": [1]})
+    chart = SimpleNamespace(name="cpec-timeline-early", data=events)
+    assert cpec.timeline_fold(mine, chart).data == tables.fold(
+        theirs, [("Events on this chart", events[["lane", "status", "label", "source"]], "source")],
+        title="every event on this chart, with its source", name="timeline-early-events").data
+    assert mine.record.used() == theirs.record.used()
+    assert [f["name"] for f in mine.record._folds] == [f["name"] for f in theirs.record._folds] == \
+        ["rows", "scorecard-it-notes", "timeline-early-events"]

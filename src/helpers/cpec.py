@@ -77,3 +77,17 @@ def money_table(money: pd.DataFrame, short: dict[str, str], means: dict[str, str
         "What the amount is": money["id"].map(means),
         "Amount": [with_unit(a, u) for a, u in zip(money["amount"], money["unit"])],
         "USD million": money["usd_million"], "Status": money["status"], "Source": money["source"]})
+
+
+#: The columns of a timeline chart's data that its fold shows.
+TIMELINE_COLUMNS = ("lane", "status", "label", "source")
+
+
+def timeline_fold(ch, chart):
+    """The events a timeline chart draws, folded under it with their sources (fold `<chart name>-events`,
+    without the `cpec-` prefix)."""
+    from .tables import fold
+
+    return fold(ch, [("Events on this chart", chart.data[list(TIMELINE_COLUMNS)], "source")],
+                title="every event on this chart, with its source",
+                name=f"{chart.name.removeprefix('cpec-')}-events")

@@ -45,6 +45,26 @@ def card_notes(led, card: pd.DataFrame, themes) -> str:
     return "\n".join(f"- *{p}, {_when(led, t)}*: {n}" for p, t, n in zip(part["promise"], part["target_id"], part["note"]))
 
 
+def _section_themes(sections: pd.DataFrame, section: str):
+    return sections.set_index("section").loc[section, "themes"]
+
+
+def section_table(ch, led, card: pd.DataFrame, sections: pd.DataFrame, section: str):
+    """The scorecard table of one section of the editorial `sections` (table `scorecard-<section>`)."""
+    from .tables import show
+
+    return show(ch, card_table(led, card, _section_themes(sections, section)), name=f"scorecard-{section}")
+
+
+def section_notes(ch, led, card: pd.DataFrame, sections: pd.DataFrame, section: str, title: str):
+    """Folded under a section's table: how each of its targets is linked to its outcome (`scorecard-<section>-notes`)."""
+    from .tables import fold
+
+    notes = card_notes(led, card, _section_themes(sections, section))
+    return fold(ch, [("How each target is linked to its outcome", notes, None)], title=title,
+                name=f"scorecard-{section}-notes", ids=[])
+
+
 def progress(led, card: pd.DataFrame) -> pd.DataFrame:
     """Chart data: outcome as a percent of target for each scored target other than ICT exports with an outcome."""
     part = card[card["outcome_id"].notna() & ~card["promise"].str.startswith("ICT")]

@@ -207,6 +207,11 @@ def _producer(r) -> str:
     return r["origin"] if "origin" in r.index and r["origin"] else "–"
 
 
+def fold_rows(ch, led, rows: pd.DataFrame, caption: str, title: str, name: str) -> Markdown:
+    """Ledger rows folded under one caption, as `ledger_rows` shows them, cited by their sources."""
+    return fold(ch, [(caption, ledger_rows(led, rows), "Source")], title=title, name=name)
+
+
 def ledger_rows(led, frame: pd.DataFrame) -> pd.DataFrame:
     """Ledger rows as a reader reads them: period, what, value, unit, kind, producer, source, as of, ledger id."""
     from .fmt import date_label
