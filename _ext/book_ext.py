@@ -12,6 +12,7 @@
   it follows the ledger like the chart; myst-nb reads only width and height from there, so the image
   renderer is wrapped to read `alt` too (cell metadata alt, if any, is overridden).
 - The fast path for big tables, ```{pk-table}``` (fasttable.py).
+- auditentries.py: the figure audit's entries built as nodes from their data (```{pk-audit}```).
 - audit_links.py: section labels for the figure audit, hover titles on every link to an audit entry,
   and the audit page's text filter.
 """
@@ -107,10 +108,13 @@ def _cache_numref_doctrees() -> None:
 
 
 def setup(app):
+    # A digest of _ext (helpers.site writes it into the config): when the extensions change, every page is re-read.
+    app.add_config_value("pk_ext_digest", "", "env")
     _cache_entry_points()
     _cache_numref_doctrees()
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
     app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.setup_extension("audit_links")
+    app.setup_extension("auditentries")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

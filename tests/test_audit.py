@@ -88,17 +88,23 @@ def test_audit_page_lists_every_shown_row_with_its_url():
     it, or an input of a computed value) has an entry with its source URL; rows nothing shows have none."""
     from helpers import audit
 
+    from helpers import auditpage
+
     led = ledger.load()
     page = (SITE / "chapters" / "figure_audit.md").read_text(encoding="utf-8")
+    data = auditpage.entries(SITE)
     book = audit.build(SITE, led)
     listed = set()
     for ch in book:
+        assert f"```{{pk-audit}} {ch.stem}\n```" in page, f"the audit page has no entries block for {ch.stem}"
+        texts = {e["label"]: auditpage.entry_text(e) for e in data[ch.stem]}
         for e in ch.entries:
-            assert f"({e.label})=" in page, f"{e.label} missing from the audit page"
+            assert e.label in texts, f"{e.label} missing from the audit page"
             if not e.derived:
                 listed.add((ch.stem, e.key))
-                assert led.sources[led.entry(e.key)["source"]].url in page
+                assert led.sources[led.entry(e.key)["source"]].url in texts[e.label]
+    labels = {e["label"] for entries in data.values() for e in entries}
     for chapter, used in _records().items():
         for item in used:
             if (chapter, item) not in listed:
-                assert f"(audit-{chapter}-{item})=" not in page, f"{item}: listed as shown in {chapter}, which shows it nowhere"
+                assert f"audit-{chapter}-{item}" not in labels, f"{item}: listed as shown in {chapter}, which shows it nowhere"

@@ -1,4 +1,5 @@
-"""The book's Sphinx extension: pybtex's plugin lookup is cached, and still finds the same plugins."""
+"""The book's Sphinx extensions: pybtex's plugin lookup is cached, pages re-read only when their audit links change,
+numref loads each page once, and the figure audit built from data matches its Markdown."""
 from __future__ import annotations
 
 import json
@@ -134,3 +135,99 @@ def test_numref_resolution_unpickles_each_target_page_once(tmp_path):
         counts[cached] = int(proc.stdout.split()[-1])
     # 12 numrefs to one page: without the cache 12 extra unpickles of it, with it one.
     assert counts[False] - counts[True] == 11, counts
+
+
+AUDIT_SCRIPT = r"""
+import json, re, sys
+from pathlib import Path
+ext, src, variant, builder, ENTRIES = json.loads(sys.argv[1])
+sys.path.insert(0, ext)
+from sphinx.application import Sphinx
+
+src = Path(src)
+(src / "conf.py").write_text(
+    "extensions = ['myst_parser', 'sphinxcontrib.bibtex', 'auditentries']\n"
+    "bibtex_bibfiles = ['refs.bib']\nmyst_enable_extensions = ['colon_fence']\n"
+    "suppress_warnings = ['myst.domains']\n")
+(src / "refs.bib").write_text("@misc{src-a, title={A title}, author={Someone}, year={2024}}\n")
+# The referenced section is on the master page: in the PDF every page is resolved from it, and a reference
+# must still point from the audit page to that section.
+(src / "index.md").write_text("# Index\n\n(sec-label)=\n## The section's \"title\"\n\nText.\n\n"
+                              "```{toctree}\nchapters/ch\nchapters/figure_audit\n```\n")
+(src / "chapters").mkdir(exist_ok=True)
+(src / "chapters" / "ch.md").write_text("# Chapter\n\nText.\n\n```{bibliography}\n```\n")
+
+def md(text):
+    return re.sub(r"([\\`*_\[\]<>|{}])", r"\\\1", text)
+
+def run_md(r):
+    k = r[0]
+    if k == "t": return md(r[1])
+    if k == "b": return "**" + md(r[1]) + "**"
+    if k == "c": return "`" + r[1] + "`"
+    if k == "u": return "<" + r[1] + ">" if r[1] == r[2] else "[" + md(r[2]) + "](" + r[1] + ")"
+    if k == "r": return "{ref}`" + r[2] + " <" + r[1] + ">`"
+    if k == "cite": return "{cite:p}`" + r[1] + "`"
+
+if variant == "markdown":
+    body = "\n\n".join("(" + e["label"] + ")=\n:::{container} audit-entry\n" +
+                       "\n\n".join("".join(run_md(r) for r in p) for p in e["body"]) + "\n:::" for e in ENTRIES)
+else:
+    (src / "chapters" / "figure_audit.json").write_text(json.dumps({"ch": ENTRIES}))
+    body = "```{pk-audit} ch\n```"
+(src / "chapters" / "figure_audit.md").write_text("# Figure audit\n\n## Chapter\n\n" + body + "\n")
+app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), builder, status=None,
+             warningiserror=True, confoverrides={"latex_documents": [("index", "book.tex", "B", "A", "manual")]})
+app.build()
+if builder == "html":
+    page = (src / "_out" / "chapters" / "figure_audit.html").read_text()
+    print(page[page.index('<section id="figure-audit">'):page.index('class="sphinxsidebar"')])
+else:
+    tex = (src / "_out" / "book.tex").read_text()
+    print(tex[tex.index("{Figure audit}"):tex.index("end{document}")])
+"""
+
+#: Entries that exercise every kind of run and what smart quotes do to them (an apostrophe, double quotes,
+#: a dash, an ellipsis, an address with a backslash-escaped quote and percent-escapes), in-page and
+#: cross-page references and a citation.
+AUDIT_ENTRIES = [
+    {"label": "audit-ch-a", "body": [
+        [["b", "USD 1.5 billion"], ["t", ", "], ["c", "a-id"], ["t", ": the \"bill\" -- Pakistan's... (level)"]],
+        [["t", "Outlet: "], ["u", "https://x.example/China%E2%80%99s-Pakistan%5C's-fibre", "https://x.example/China%E2%80%99s-Pakistan%5C's-fibre"],
+         ["t", " ("], ["u", "https://web.archive.org/web/2026/https://x.example/", "archived"], ["t", "); as of 2024 "],
+         ["cite", "src-a"], ["t", "."]],
+        [["t", "Shown in: computed "], ["r", "audit-ch-b", "b"], ["t", " in "], ["r", "sec-label", "The section's \"title\""], ["t", "."]]]},
+    {"label": "audit-ch-b", "body": [[["b", "12%"], ["t", ", computed value "], ["c", "b"]],
+                                     [["t", "Computed from: "], ["r", "audit-ch-a", "a-id"], ["t", "."]]]},
+]
+
+
+def _audit_build(tmp_path, variant: str, builder: str, entries=AUDIT_ENTRIES):
+    src = tmp_path / f"{variant}-{builder}"
+    src.mkdir()
+    args = json.dumps([str(paths.ROOT / "_ext"), str(src), variant, builder, entries])
+    return subprocess.run([sys.executable, "-c", AUDIT_SCRIPT, args], capture_output=True, text=True)
+
+
+def test_audit_entries_built_from_data_match_their_markdown_in_html_and_latex(tmp_path):
+    """`{pk-audit}` skips the Markdown parser and the transforms, not what they made: the page's HTML and its
+    LaTeX are byte for byte those of the same entries written as Markdown."""
+    for builder in ("html", "latex"):
+        out = {}
+        for variant in ("markdown", "data"):
+            proc = _audit_build(tmp_path, variant, builder)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            out[variant] = proc.stdout
+        assert "audit-ch-a" in out["data"] and "src-a" not in out["data"].replace("id=\"id", ""), out["data"][:2000]
+        assert out["data"] == out["markdown"], (builder, out["markdown"], out["data"])
+    assert "Pakistan’s" in out["data"], "smart quotes were applied"
+
+
+def test_audit_entry_linking_to_an_unknown_label_stops_the_build(tmp_path):
+    bad = [{"label": "audit-ch-a", "body": [[["t", "See "], ["r", "audit-ch-missing", "x"]]]}]
+    proc = _audit_build(tmp_path, "data", "html", entries=bad)
+    assert proc.returncode != 0 and "undefined label 'audit-ch-missing'" in proc.stderr + proc.stdout, proc.stderr[-2000:]
+    bad = [{"label": "audit-ch-a", "body": [[["q", "?"]]]}]
+    (tmp_path / "kind").mkdir()
+    proc = _audit_build(tmp_path / "kind", "data", "html", entries=bad)
+    assert proc.returncode != 0 and "unknown run kind 'q'" in proc.stderr + proc.stdout, proc.stderr[-2000:]

@@ -66,6 +66,8 @@ def config_text() -> str:
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = sphinx["version"] = ver
     sphinx["today"] = when
+    # The book's Sphinx extensions are code Sphinx does not track: a change to them re-reads every page.
+    sphinx["pk_ext_digest"] = paths.digest_files(_files(paths.ROOT / "_ext"), paths.ROOT / "_ext")
     if os.environ.get("PKBOOK_DURATION") == "1":   # make bench: per-page reading times (sphinx.ext.duration)
         config["sphinx"].setdefault("extra_extensions", []).append("sphinx.ext.duration")
     config.setdefault("html", {})["extra_footer"] = (
@@ -109,6 +111,7 @@ def mirror() -> None:
     for nb in execute.notebooks():
         wanted.add(SITE / "chapters" / nb.name)
     wanted.add(SITE / "chapters" / "figure_audit.md")
+    wanted.add(SITE / "chapters" / "figure_audit.json")
     wanted.add(SITE / "chapters" / "data_behind.md")
     wanted.add(SITE / "chapters" / "changes.md")
     for folder in ("chapters", "_ext"):
