@@ -12,17 +12,14 @@ from .values import Derived
 TOLERANCE_PP = 1.5
 
 
-def _levels(ledger: Ledger, indicator: str, period: str, dimension: str) -> pd.DataFrame:
-    obs = ledger.observations
-    return obs[(obs["indicator"] == indicator) & (obs["period"] == period)
-               & (obs["dimension"] == dimension) & (obs["kind"] == "level")]
-
-
-def _candidates(levels: pd.DataFrame, source: str) -> list[pd.Series]:
-    """Levels to recompute from: the change's own source if it gives one, else one row per distinct value."""
-    own = levels[levels["source"] == source]
-    pool = own if len(own) else levels
-    return [grp.sort_values("id").iloc[0] for _, grp in pool.groupby("value", sort=True)]
+def _candidates(levels: list[dict], source: str) -> list[dict]:
+    """Levels to recompute from: the change's own source if it gives one, else one row per distinct value
+    (the row with the first id), by value."""
+    pool = [r for r in levels if r["source"] == source] or levels
+    first: dict = {}
+    for r in sorted((r for r in pool if r["value"] == r["value"]), key=lambda r: (r["value"], r["id"])):
+        first.setdefault(r["value"], r)
+    return list(first.values())
 
 
 #: The columns of recompute_changes and conflicts that the cross-checks appendix prints, in its order.
@@ -40,9 +37,17 @@ def recompute_changes(ledger: Ledger) -> pd.DataFrame:
     depends on the level chosen.
     """
     out = []
-    for _, ch in ledger.observations[ledger.observations["kind"] == "stated_change"].iterrows():
-        new = _levels(ledger, ch["indicator"], ch["period"], ch["dimension"])
-        old = _levels(ledger, ch["indicator"], ch["base_period"], ch["dimension"])
+    obs = ledger.observations
+    levels = obs[obs["kind"] == "level"]
+    # The level rows of each (indicator, period, dimension), in ledger order: one pass, not two masks per change.
+    # The level rows of each (indicator, period, dimension), in ledger order, as plain records: one pass over
+    # the ledger, not two boolean masks and a groupby per stated change.
+    where: dict[tuple, list[dict]] = {}
+    for r in levels[["id", "indicator", "period", "dimension", "value", "unit", "source"]].to_dict("records"):
+        where.setdefault((r["indicator"], r["period"], r["dimension"]), []).append(r)
+    for ch in obs[obs["kind"] == "stated_change"].to_dict("records"):
+        new = where.get((ch["indicator"], ch["period"], ch["dimension"]), [])
+        old = where.get((ch["indicator"], ch["base_period"], ch["dimension"]), [])
         pairs = [(n, o) for n in _candidates(new, ch["source"]) for o in _candidates(old, ch["source"])
                  if n["unit"] == o["unit"]]
         for n, o in pairs or [(None, None)]:
@@ -74,10 +79,10 @@ def recompute_changes(ledger: Ledger) -> pd.DataFrame:
 def conflicts(ledger: Ledger) -> pd.DataFrame:
     """Groups of level rows with the same indicator, period, dimension and unit but different values."""
     obs = ledger.observations[ledger.observations["kind"] == "level"]
+    keys = ["indicator", "period", "dimension", "unit"]
+    obs = obs[obs.groupby(keys, sort=False)["value"].transform("nunique") >= 2]   # only groups that disagree
     rows = []
-    for (ind, per, dim, unit), grp in obs.groupby(["indicator", "period", "dimension", "unit"], sort=True):
-        if grp["value"].nunique() < 2:
-            continue
+    for (ind, per, dim, unit), grp in obs.groupby(keys, sort=True):
         lo, hi = grp["value"].min(), grp["value"].max()
         for _, r in grp.sort_values(["value", "id"]).iterrows():
             rows.append({"indicator": ind, "period": per, "dimension": dim, "unit": unit,

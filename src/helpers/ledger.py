@@ -6,15 +6,18 @@ names the file, the row (the line number in the file) and the column.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
+import pickle
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from pybtex.database import parse_file
 
 from . import deps, paths
 from .periods import Period, parse_date, parse_period
@@ -189,6 +192,8 @@ def load_bibliography(path: Path | None = None) -> dict[str, Source]:
     """Every entry of references.bib; each must have title, publisher, date, url and urldate."""
     path = Path(path or paths.BIBLIOGRAPHY)
     name = file_label(path)
+    from pybtex.database import parse_file   # here: a kernel that finds the ledger cached never needs pybtex
+
     text = path.read_text(encoding="utf-8")
     data = parse_file(str(path), bib_format="bibtex")
     sources, urls = {}, {}
@@ -568,8 +573,57 @@ class Ledger:
         return _credit_line(producers, outlets, max_chars)
 
 
+#: Where notebook kernels keep the validated ledger between runs (helpers.execute and `make nbval` set it).
+CACHE_ENV = "PKBOOK_LEDGER_CACHE"
+
+
+def _disk_key(files) -> str:
+    """Hash of the ledger files' bytes and of the helpers' code that validates them (and the versions that
+    pickle them): the same key means the same validated ledger."""
+    h = hashlib.sha256(f"{sys.version}\0{pd.__version__}\0".encode())
+    for f in [*files, *sorted(Path(__file__).parent.glob("*.py"))]:
+        h.update(str(f.name).encode() + b"\0" + Path(f).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _from_disk(files) -> tuple[Ledger | None, Path | None]:
+    folder = os.environ.get(CACHE_ENV)
+    if not folder:
+        return None, None
+    path = Path(folder) / f"ledger-{_disk_key(files)}.pickle"
+    try:
+        return pickle.loads(path.read_bytes()), path
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None, path
+
+
+def _to_disk(path: Path, led: Ledger) -> None:
+    """Keep the validated ledger for the next kernel (written whole, then renamed; older copies removed)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(led, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+        for old in path.parent.glob("ledger-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass   # a cache that cannot be written only costs time
+
+
 @lru_cache(maxsize=4)
 def _load_cached(root: str, stamp: tuple) -> Ledger:
+    files = [Path(f) for f, _, _ in stamp]
+    cached, path = _from_disk(files)
+    if cached is not None:
+        return cached
+    led = _validate()
+    if path is not None:
+        _to_disk(path, led)
+    return led
+
+
+def _validate() -> Ledger:
     sources = load_bibliography()
     indicators = load_indicators()
     countries = load_countries()
