@@ -195,9 +195,12 @@ def build(builder: str, jobs: int | None = None) -> int:
     cmd = [str(jb), "build", str(SITE), "--path-output", str(paths.BUILD.parent), "-W", "-n", "--keep-going"]
     if builder == "pdf":
         cmd += ["--builder", "pdflatex"]
+    # latexmk's xelatex mode: the passes write .xdv and xdvipdfmx makes the PDF once at the end, instead of
+    # embedding every chart into a PDF on each of the three passes (14 s of a 48 s xelatex run).
+    env = {**os.environ, "LATEXMKOPTS": os.environ.get("LATEXMKOPTS", "-xelatex")}
     print("+", " ".join(cmd), flush=True)
     t4 = time.perf_counter()
-    code = subprocess.call(cmd)
+    code = subprocess.call(cmd, env=env)
     print(f"timings: jupyter-book {time.perf_counter() - t4:.1f}s", flush=True)
     if code == 0:
         stamp.write_text(digest)
