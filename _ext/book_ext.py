@@ -17,6 +17,7 @@
   and the audit page's text filter.
 """
 import functools
+from pathlib import Path
 
 import pybtex.plugin
 from pybtex.plugin import register_plugin
@@ -107,6 +108,20 @@ def _cache_numref_doctrees() -> None:
     StandardDomain._resolve_numref_xref = resolve
 
 
+#: latexmk reruns xelatex when the .aux changes; the one line that still changes after the second pass is the
+#: absolute number of the last page (the contents grow by a page once they are filled in), which nothing in
+#: the book prints. latexmk ignores it, so the PDF takes two passes (the pages and text are those of three).
+LATEXMK_IGNORE = r"$hash_calc_ignore_pattern{'aux'} = '^\\\\gdef \\\\@abspage\@last\\{';" "\n"
+
+
+def _latexmk_two_passes(app, exc) -> None:
+    rc = Path(app.outdir) / "latexmkrc"
+    if exc is None and app.builder.name == "latex" and rc.exists():
+        text = rc.read_text(encoding="utf-8")
+        if LATEXMK_IGNORE not in text:
+            rc.write_text(text.rstrip("\n") + "\n" + LATEXMK_IGNORE, encoding="utf-8")
+
+
 def setup(app):
     # A digest of _ext (helpers.site writes it into the config): when the extensions change, every page is re-read.
     app.add_config_value("pk_ext_digest", "", "env")
@@ -115,6 +130,7 @@ def setup(app):
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
     app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("build-finished", _latexmk_two_passes)
     app.setup_extension("audit_links")
     app.setup_extension("auditentries")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

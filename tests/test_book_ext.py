@@ -6,10 +6,14 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from helpers import paths
 
 SCRIPT = r"""
 import sys
+
+import pytest
 sys.path.insert(0, {ext!r})
 import pybtex.plugin
 from pybtex.plugin import find_plugin, register_plugin
@@ -231,3 +235,38 @@ def test_audit_entry_linking_to_an_unknown_label_stops_the_build(tmp_path):
     (tmp_path / "kind").mkdir()
     proc = _audit_build(tmp_path / "kind", "data", "html", entries=bad)
     assert proc.returncode != 0 and "unknown run kind 'q'" in proc.stderr + proc.stdout, proc.stderr[-2000:]
+
+
+def _book_ext():
+    sys.path.insert(0, str(paths.ROOT / "_ext"))
+    try:
+        import book_ext
+    finally:
+        sys.path.remove(str(paths.ROOT / "_ext"))
+    return book_ext
+
+
+def test_latexmk_ignores_only_the_last_page_number_and_the_line_is_added_once(tmp_path):
+    """The PDF takes two xelatex passes because latexmk ignores one .aux line (the last page's absolute number);
+    the pattern is Perl (latexmkrc): it must match that line and no label, page or contents line."""
+    import shutil
+    from types import SimpleNamespace
+
+    be = _book_ext()
+    rc = tmp_path / "latexmkrc"
+    rc.write_text("$pdflatex = 'xelatex %O %S';\n")
+    app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(name="latex"))
+    be._latexmk_two_passes(app, None)
+    be._latexmk_two_passes(app, None)
+    assert rc.read_text().count("hash_calc_ignore_pattern") == 1
+    be._latexmk_two_passes(SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(name="html")), None)
+    assert rc.read_text().count("hash_calc_ignore_pattern") == 1
+    if shutil.which("perl") is None:
+        pytest.skip("no perl")
+    lines = [r"\gdef \@abspage@last{332}", r"\newlabel{chapters/intro:x}{{1.1}{5}{Title}{section.1.1}{}}",
+             r"\@writefile{toc}{\contentsline {chapter}{\numberline {1}What the book finds}{1}{chapter.1}}%",
+             r"\HyPL@Entry{4<</S/D>>}"]
+    script = be.LATEXMK_IGNORE + "".join(
+        f"print((q|{line}| =~ /$hash_calc_ignore_pattern{{'aux'}}/) ? 1 : 0);\n" for line in lines)
+    out = subprocess.run(["perl", "-e", script], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout == "1000", out.stdout + out.stderr
