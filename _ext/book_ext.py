@@ -11,6 +11,9 @@
 - A chart's alt text travels in its output's metadata (`plots.show` builds it from the data drawn), so
   it follows the ledger like the chart; myst-nb reads only width and height from there, so the image
   renderer is wrapped to read `alt` too (cell metadata alt, if any, is overridden).
+- Pages read in this build are walked in memory for figure numbering and `{numref}` instead of being
+  unpickled again (`_share_read_doctrees`, `_cache_numref_doctrees`).
+- The PDF takes two xelatex passes (`_latexmk_two_passes`).
 - The fast path for big tables, ```{pk-table}``` (fasttable.py).
 - auditentries.py: the figure audit's entries built as nodes from their data (```{pk-audit}```).
 - audit_links.py: section labels for the figure audit, hover titles on every link to an audit entry,
@@ -71,6 +74,42 @@ def _cache_entry_points() -> None:
 _NUMREF_TREES: dict = {}
 
 
+def _read_this_run(env, docname):
+    """The doctree of a page read in this build, as Sphinx keeps it in memory until it writes the page, or None.
+
+    Only for readers that do not change it (figure numbering, `{numref}`): Sphinx unpickles a fresh copy for
+    them otherwise, and in a clean build that is every page once more.
+    """
+    memory = getattr(env, "_write_doc_doctree_cache", None)
+    return memory.get(docname) if isinstance(memory, dict) else None
+
+
+def _share_read_doctrees() -> None:
+    """Figure numbering walks every page's doctree on every build; a page read in this build is walked in
+    memory instead of being unpickled again (the numbers are the same: the walk only reads)."""
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    real = TocTreeCollector.assign_figure_numbers
+    if getattr(real, "_book_cached", False):
+        return
+
+    def assign(self, env):
+        fresh = type(env).get_doctree
+
+        def get(docname):
+            read = _read_this_run(env, docname)
+            return read if read is not None else fresh(env, docname)
+
+        env.get_doctree = get
+        try:
+            return real(self, env)
+        finally:
+            del env.get_doctree
+
+    assign._book_cached = True
+    TocTreeCollector.assign_figure_numbers = assign
+
+
 def _cache_numref_doctrees() -> None:
     """`{numref}` resolution unpickles the target page's whole doctree once per reference (27 times a build,
     the figure audit's among them); it only reads it, so one unpickled copy per page serves every numref.
@@ -91,6 +130,9 @@ def _cache_numref_doctrees() -> None:
         fresh = type(env).get_doctree
 
         def cached(docname):
+            read = _read_this_run(env, docname)
+            if read is not None:
+                return read
             hit = _NUMREF_TREES.get(docname)
             if hit is not None and hit[0] is not None and raw_cache.get(docname) is hit[0]:
                 return hit[1]
@@ -127,6 +169,7 @@ def setup(app):
     app.add_config_value("pk_ext_digest", "", "env")
     _cache_entry_points()
     _cache_numref_doctrees()
+    _share_read_doctrees()
     register_plugin("pybtex.style.formatting", "bookstyle", BookStyle)
     app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)

@@ -270,3 +270,48 @@ def test_latexmk_ignores_only_the_last_page_number_and_the_line_is_added_once(tm
         f"print((q|{line}| =~ /$hash_calc_ignore_pattern{{'aux'}}/) ? 1 : 0);\n" for line in lines)
     out = subprocess.run(["perl", "-e", script], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout == "1000", out.stdout + out.stderr
+
+
+SHARE_SCRIPT = r"""
+import json, pickle, sys
+from pathlib import Path
+ext, src, shared = json.loads(sys.argv[1])
+sys.path.insert(0, ext)
+import sphinx.environment
+from sphinx.application import Sphinx
+
+src = Path(src)
+(src / "conf.py").write_text("numfig = True\nextensions = ['_share']\n")
+(src / "_share.py").write_text("import book_ext\ndef setup(app):\n" + ("    book_ext._share_read_doctrees()\n" if shared else "")
+                               + "    return {'parallel_read_safe': True}\n")
+sys.path.insert(0, str(src))
+pages = ["a", "b", "c"]
+(src / "index.rst").write_text("Index\n=====\n\n.. toctree::\n   :numbered:\n\n" + "".join(f"   {p}\n" for p in pages))
+for p in pages:
+    (src / f"{p}.rst").write_text(f"Page {p}\n======\n\n" + "".join(
+        f".. _tab-{p}{i}:\n\n.. table:: Table {p}{i}\n\n   = =\n   x y\n   = =\n\n" for i in range(3)))
+loads = []
+real = pickle.loads
+def counting(data, *a, **k):
+    loads.append(len(data))
+    return real(data, *a, **k)
+sphinx.environment.pickle.loads = counting
+app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), "html", status=None, warningiserror=True)
+app.build()
+print(json.dumps({"loads": len(loads), "html": [(src / "_out" / f"{p}.html").read_text() for p in pages]}))
+"""
+
+
+def test_figure_numbering_walks_pages_read_in_this_build_without_unpickling_them(tmp_path):
+    out = {}
+    for shared in (False, True):
+        src = tmp_path / str(shared)
+        src.mkdir()
+        proc = subprocess.run([sys.executable, "-c", SHARE_SCRIPT, json.dumps([str(paths.ROOT / "_ext"), str(src), shared])],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        out[shared] = json.loads(proc.stdout.splitlines()[-1])
+    assert out[True]["html"] == out[False]["html"], "the figure numbers changed"
+    assert "Table 3.3" in out[True]["html"][2], "tables are numbered by chapter"
+    # numbering walks index, a, b, c: unpickled without the share, walked in memory with it
+    assert out[False]["loads"] - out[True]["loads"] == 4, (out[False]["loads"], out[True]["loads"])
