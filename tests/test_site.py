@@ -66,3 +66,53 @@ def test_the_quick_check_sees_every_input_and_nothing_else(tmp_path, monkeypatch
     assert inputs_key("html")[1] != key[1]
     monkeypatch.setattr(site, "commit_date", lambda: "2026-12-08")
     assert inputs_key("html")[0] != key[0]
+
+
+def test_the_second_format_reuses_the_site_the_first_made_until_an_input_changes(tmp_path, monkeypatch):
+    """`make pdf` after `make html` does not mirror, execute and generate the site again; after any change to
+    an input (or to the site) it does."""
+    from helpers import appendix, auditpage, changes, execute, site
+
+    root = tmp_path / "book"
+    for rel in ("_config.yml", "requirements.txt", "data/observations.csv", "src/helpers/plots.py"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    build = root / "_build"
+    monkeypatch.setattr(site.paths, "ROOT", root)
+    monkeypatch.setattr(site.paths, "BUILD", build)
+    monkeypatch.setattr(site, "SITE", build / "site")
+    monkeypatch.setattr(site, "commit_date", lambda: "2026-12-08")
+    made = []
+
+    def mirror():
+        made.append("mirror")
+        (build / "site" / "chapters").mkdir(parents=True, exist_ok=True)
+        (build / "site" / "_config.yml").write_text("config")
+
+    def jupyter_book(cmd, env=None):
+        out = build / ("latex/book.pdf" if "pdflatex" in cmd else "html/index.html")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("built")
+        return 0
+
+    monkeypatch.setattr(site, "mirror", mirror)
+    monkeypatch.setattr(site, "link_glued", lambda s: {})
+    monkeypatch.setattr(site, "publish_pdf", lambda: None)
+    monkeypatch.setattr(site.subprocess, "call", jupyter_book)
+    monkeypatch.setattr(execute, "run", lambda *a, **k: made.append("execute"))
+    monkeypatch.setattr(execute, "notebooks", lambda: [])
+    monkeypatch.setattr(auditpage, "audit_page", lambda: "# Figure audit\n")
+    monkeypatch.setattr(appendix, "behind_page", lambda *a: "# Data behind\n")
+    monkeypatch.setattr(changes, "page", lambda: "# Changes\n")
+
+    assert site.build("html") == 0 and made == ["mirror", "execute"]
+    made.clear()
+    assert site.build("pdf") == 0 and made == []                    # the site HTML made is reused
+    made.clear()
+    (root / "data/observations.csv").write_text("a changed row")
+    (build / "latex/book.pdf").unlink()
+    assert site.build("pdf") == 0 and made == ["mirror", "execute"]  # an input changed: made again
+    made.clear()
+    (build / "site" / "chapters" / "intro.ipynb").write_text("adopted")  # the site changed (execute --adopt)
+    (build / "html/index.html").unlink()
+    assert site.build("html") == 0 and made == ["mirror", "execute"]

@@ -169,16 +169,26 @@ def build(builder: str, jobs: int | None = None) -> int:
     from .auditpage import audit_page
 
     t0 = time.perf_counter()
-    mirror()
-    t1 = time.perf_counter()
-    execute.run(SITE / "chapters", jobs=jobs or os.cpu_count() or 1)
-    t2 = time.perf_counter()
-    _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
-    link_glued(SITE)
-    titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
-    _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
-    _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
-    t3 = time.perf_counter()
+    generated, shared = paths.BUILD / ".site.inputs", project_digest("site")
+    if generated.exists() and generated.read_text() == f"{shared}\n{site_digest('site')}":
+        # The other format's build left the site as these inputs make it: mirroring, executing and generating
+        # again would write the same files (`make pdf` after `make html`).
+        print("site: up to date (no input changed since the site was last made)", flush=True)
+        t1 = t2 = t3 = time.perf_counter()
+    else:
+        generated.unlink(missing_ok=True)
+        mirror()
+        t1 = time.perf_counter()
+        execute.run(SITE / "chapters", jobs=jobs or os.cpu_count() or 1)
+        t2 = time.perf_counter()
+        _write_if_changed(SITE / "chapters" / "figure_audit.md", audit_page())
+        link_glued(SITE)
+        titles = {nb.stem: title_of(nb) for nb in execute.notebooks()}
+        _write_if_changed(SITE / "chapters" / "data_behind.md", appendix.behind_page(SITE / "_static" / "audit", titles))
+        _write_if_changed(SITE / "chapters" / "changes.md", changes.page())
+        t3 = time.perf_counter()
+        if project_digest("site") == shared:          # unless the project changed while the site was made
+            generated.write_text(f"{shared}\n{site_digest('site')}")
     digest = site_digest(builder)
     print(f"timings: mirror {t1 - t0:.1f}s, execute {t2 - t1:.1f}s, generated pages {t3 - t2:.1f}s, "
           f"site digest {time.perf_counter() - t3:.1f}s", flush=True)
