@@ -120,6 +120,13 @@ def test_pdf_exists_with_chapters_and_tables():
         assert re.search(r"\s+".join(map(re.escape, words)), text, flags=re.I), f"PDF lacks the title {title!r}"
 
 
+def test_pdf_has_no_undefined_references():
+    """Every internal link of the PDF has its target (xelatex's last pass found no undefined reference)."""
+    log = (PDF.parent / "book.log").read_text(encoding="utf-8", errors="replace")
+    undefined = sorted(set(re.findall(r"Hyper reference `([^']+)'", log)))
+    assert "There were undefined references" not in log and not undefined, undefined[:10]
+
+
 def test_pdf_tables_are_tables():
     tex = (paths.BUILD / "latex" / "book.tex").read_text(encoding="utf-8")
     assert tex.count(r"\begin{longtable}") + tex.count(r"\begin{tabulary}") + tex.count(r"\begin{tabular}") >= 3

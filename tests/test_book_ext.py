@@ -156,7 +156,7 @@ src = Path(src)
 (src / "refs.bib").write_text("@misc{src-a, title={A title}, author={Someone}, year={2024}}\n")
 # The referenced section is on the master page: in the PDF every page is resolved from it, and a reference
 # must still point from the audit page to that section.
-(src / "index.md").write_text("# Index\n\n(sec-label)=\n## The section's \"title\"\n\nText.\n\n"
+(src / "index.md").write_text("(index-title)=\n# Index\n\n(sec-label)=\n## The section's \"title\"\n\nText.\n\n"
                               "```{toctree}\nchapters/ch\nchapters/figure_audit\n```\n")
 (src / "chapters").mkdir(exist_ok=True)
 (src / "chapters" / "ch.md").write_text("# Chapter\n\nText.\n\n```{bibliography}\n```\n")
@@ -315,3 +315,12 @@ def test_figure_numbering_walks_pages_read_in_this_build_without_unpickling_them
     assert "Table 3.3" in out[True]["html"][2], "tables are numbered by chapter"
     # numbering walks index, a, b, c: unpickled without the share, walked in memory with it
     assert out[False]["loads"] - out[True]["loads"] == 4, (out[False]["loads"], out[True]["loads"])
+
+
+def test_in_print_a_link_to_the_first_page_s_title_goes_to_that_page(tmp_path):
+    """The first page's title is the PDF's own title and has no label there: an audit entry that links to it
+    links to the page instead of leaving an undefined reference."""
+    entries = [{"label": "audit-ch-a", "body": [[["t", "Shown in "], ["r", "index-title", "Index"], ["t", "."]]]}]
+    proc = _audit_build(tmp_path, "data", "latex", entries=entries)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert r"\hyperref[\detokenize{index::doc}]" in proc.stdout, proc.stdout[-2000:]
