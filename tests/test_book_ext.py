@@ -324,3 +324,42 @@ def test_in_print_a_link_to_the_first_page_s_title_goes_to_that_page(tmp_path):
     proc = _audit_build(tmp_path, "data", "latex", entries=entries)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert r"\hyperref[\detokenize{index::doc}]" in proc.stdout, proc.stdout[-2000:]
+
+
+BIB_SCRIPT = r"""
+import json, sys
+from pathlib import Path
+ext, src = json.loads(sys.argv[1])
+sys.path.insert(0, ext)
+from sphinx.application import Sphinx
+
+src = Path(src)
+(src / "conf.py").write_text("extensions = ['sphinxcontrib.bibtex']\nbibtex_bibfiles = ['refs.bib']\n")
+(src / "refs.bib").write_text("".join(f"@misc{{k{i}, title={{T{i}}}, author={{A{i}}}, year={{20{i:02d}}}}}\n" for i in range(8)))
+(src / "index.rst").write_text("Index\n=====\n\n.. toctree::\n\n   a\n   b\n\n:cite:p:`k3` :cite:p:`k1,k5`\n\n"
+                               ".. bibliography::\n\n.. bibliography::\n   :filter: docname in docnames and key != 'k5'\n")
+(src / "a.rst").write_text("A\n=\n\n:cite:p:`k5` :cite:t:`k0`\n")
+(src / "b.rst").write_text("B\n=\n\n:cite:p:`k1`\n\n.. bibliography::\n   :filter: cited\n   :keyprefix: b-\n\n:cite:p:`b-k7`\n")
+app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), "html", status=None, warningiserror=False)
+import book_ext
+book_ext._index_cited_pages()
+app.build()
+domain = app.env.get_domain("cite")
+fast = type(domain).get_filtered_entries
+assert getattr(fast, "_book_cached", False), "not patched"
+out = {}
+for bkey in domain.bibliographies:
+    mine = [(k, e.key) for k, e in fast(domain, bkey)]
+    theirs = [(k, e.key) for k, e in fast._book_real(domain, bkey)]
+    assert mine == theirs, (bkey, mine, theirs)
+    out[str(bkey)] = mine
+print(json.dumps(out))
+"""
+
+
+def test_bibtex_entry_filter_gathers_citing_pages_once_and_selects_the_same_entries(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", BIB_SCRIPT, json.dumps([str(paths.ROOT / "_ext"), str(tmp_path)])],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    chosen = json.loads(proc.stdout.splitlines()[-1])
+    assert len(chosen) == 3 and len({tuple(map(tuple, v)) for v in chosen.values()}) == 3, chosen
