@@ -107,6 +107,29 @@ def test_a_new_row_that_creates_a_conflict_changes_the_digest(ledger_copy, recor
     assert deps.digest(record, ledger.load()) != before
 
 
+def test_a_chapter_s_own_cross_checks_depend_on_its_rows_not_the_whole_ledger(ledger_copy, recording):
+    """The Chromebooks/EV chapter shows the conflicts and recomputed changes of its own rows: a handset row
+    elsewhere leaves its record's digest alone, one of its conflicting rows changes it."""
+    from helpers import evs
+
+    obs = ledger_copy / "data" / "observations.csv"
+    led = ledger.load()
+    evs.conflicts(led)
+    evs.changes(led)
+    record = deps.snapshot()
+    deps.stop()
+    assert record["whole"] == [] and sorted(d["fn"] for d in record["derived"]) == ["helpers.evs:changes",
+                                                                                    "helpers.evs:conflicts"]
+    before = deps.digest(record, ledger.load())
+    _set(obs, "hs-local-2016-topline", "value", "0.31")           # a handset level, not the chapter's
+    assert deps.digest(record, ledger.load()) == before
+    conf = checks.conflicts(led)
+    own = conf[conf["id"].isin(led.observations.index[led.observations["theme"] == evs.THEME])]
+    assert len(own), "the chapter has conflicting rows to test with"
+    _set(obs, own["id"].iloc[0], "value", str(float(own["value"].iloc[0]) * 3))
+    assert deps.digest(record, ledger.load()) != before
+
+
 def test_the_ledger_is_read_only_while_recording(recording):
     with pytest.raises(TypeError):
         ledger.load().observations.loc["hs-local-2024-pta", "value"] = 1

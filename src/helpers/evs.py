@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import checks, tables
+from . import checks, deps, tables
 from .fmt import date_label, number
 from .cpec import status_counts  # noqa: F401 (the chapter counts its timeline the same way)
 from .values import Derived
@@ -206,14 +206,20 @@ def disagreements(led, groups: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+@deps.derived
 def conflicts(led) -> pd.DataFrame:
-    """checks.conflicts restricted to the chapter's rows, as a reader table."""
+    """checks.conflicts restricted to the chapter's rows, as a reader table.
+
+    A derived read (helpers.deps): the chapter depends on this table, not on every conflict in the ledger, so
+    a changed handset row does not re-execute it."""
     conf = checks.conflicts(led)
     return tables.conflict_rows(led, conf[conf["id"].isin(theme_rows(led)["id"])].reset_index(drop=True))
 
 
+@deps.derived
 def changes(led) -> pd.DataFrame:
-    """The chapter's stated changes recomputed from the levels, as a reader table."""
+    """The chapter's stated changes recomputed from the levels, as a reader table (a derived read, as
+    `conflicts`)."""
     ch = checks.recompute_changes(led)
     return tables.change_rows(led, ch[ch["change_id"].isin(theme_rows(led)["id"])].reset_index(drop=True))
 
