@@ -130,6 +130,25 @@ def test_a_chapter_s_own_cross_checks_depend_on_its_rows_not_the_whole_ledger(le
     assert deps.digest(record, ledger.load()) != before
 
 
+def test_theme_selections_depend_on_the_theme_s_rows_only(ledger_copy, recording):
+    """The EV chapter's rows and the peer figures are recorded selections, not whole-table reads: a handset row
+    leaves them alone, a new row of the theme does not."""
+    from helpers import evs, peers
+
+    obs = ledger_copy / "data" / "observations.csv"
+    led = ledger.load()
+    assert len(evs.theme_rows(led)) and len(peers.peer_rows(led))
+    record = deps.snapshot()
+    deps.stop()
+    assert record["whole"] == [], record["whole"]
+    before = deps.digest(record, ledger.load())
+    _set(obs, "hs-local-2016-topline", "value", "0.31")
+    assert deps.digest(record, ledger.load()) == before
+    peer = peers.peer_rows(led)["id"].iloc[0]
+    _add_copy(obs, peer, peer + "-copy", period="2031")
+    assert deps.digest(record, ledger.load()) != before
+
+
 def test_the_ledger_is_read_only_while_recording(recording):
     with pytest.raises(TypeError):
         ledger.load().observations.loc["hs-local-2024-pta", "value"] = 1

@@ -16,9 +16,8 @@ THEME = "chromebooks_evs"
 
 
 def theme_rows(led) -> pd.DataFrame:
-    """The chapter's ledger rows."""
-    obs = led.observations
-    return obs[obs["theme"] == THEME]
+    """The chapter's ledger rows (a recorded selection: a change elsewhere in the ledger does not touch it)."""
+    return deps.rows_where(led.observations, theme=THEME)
 
 
 def bare(ch, *keys: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import plots
+from . import deps, plots
 from .fmt import date_label, with_unit
 from .ledger import Ledger
 from .values import Derived
@@ -16,6 +16,12 @@ from .values import Derived
 PAKISTAN = "PAK"
 #: The `series` of a ranked bar: Pakistan stands out from its peers.
 HIGHLIGHT, PEER = "Pakistan", "peers"
+
+
+def peer_rows(led: Ledger) -> pd.DataFrame:
+    """Every peer figure in the ledger (theme `peers`), as a recorded selection: the chapter re-executes when a
+    peer row changes or is added, not when a Pakistani row does."""
+    return deps.rows_where(led.observations, theme="peers")
 
 
 def country_of(led: Ledger, obs_id: str) -> str:
