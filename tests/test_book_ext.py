@@ -49,13 +49,15 @@ def test_pybtex_plugin_lookup_is_cached_and_unchanged():
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
 
 
-def _audit_links():
+def _ext_module(name: str):
+    """One of the book's Sphinx extensions (in _ext/), imported as Sphinx imports it."""
+    import importlib
+
     sys.path.insert(0, str(paths.ROOT / "_ext"))
     try:
-        import audit_links
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(paths.ROOT / "_ext"))
-    return audit_links
 
 
 def test_a_page_is_re_read_only_when_the_titles_of_its_own_audit_links_change(tmp_path):
@@ -64,7 +66,7 @@ def test_a_page_is_re_read_only_when_the_titles_of_its_own_audit_links_change(tm
     from docutils import nodes
     from sphinx import addnodes
 
-    al = _audit_links()
+    al = _ext_module("audit_links")
     index = tmp_path / "_static" / "audit-index.json"
     index.parent.mkdir()
 
@@ -96,6 +98,18 @@ def test_a_page_is_re_read_only_when_the_titles_of_its_own_audit_links_change(tm
     assert al._outdated(app_with(gone, env=env), env, set(), set(), set()) == ["chapters/a"]
 
 
+#: The end of a build script: build the book in `src`, counting the doctrees Sphinx unpickles (`loads`).
+COUNTED_BUILD = r"""
+loads = []
+real = pickle.loads
+def counting(data, *a, **k):
+    loads.append(len(data))
+    return real(data, *a, **k)
+sphinx.environment.pickle.loads = counting
+app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), "html", status=None, warningiserror=True)
+app.build()
+"""
+
 NUMREF_SCRIPT = r"""
 import pickle, sys
 from pathlib import Path
@@ -113,15 +127,7 @@ sys.path.insert(0, str(src))
                              ".. _tab-b:\n\n.. table:: B\n\n   = =\n   c d\n   = =\n")
 (src / "refs.rst").write_text("Refs\n====\n\n" + "".join(f"See :numref:`tab-{{x}}` ({{i}}).\n\n"
                                                         for i in range(6) for x in "ab"))
-loads = []
-real = pickle.loads
-def counting(data, *a, **k):
-    loads.append(len(data))
-    return real(data, *a, **k)
-sphinx.environment.pickle.loads = counting
-app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), "html", status=None, warningiserror=True)
-app.build()
-html = (src / "_out" / "refs.html").read_text()
+""" + COUNTED_BUILD + r"""html = (src / "_out" / "refs.html").read_text()
 assert html.count("Table 1") == 6 and html.count("Table 2") == 6, html
 print(len(loads))
 """
@@ -237,22 +243,13 @@ def test_audit_entry_linking_to_an_unknown_label_stops_the_build(tmp_path):
     assert proc.returncode != 0 and "unknown run kind 'q'" in proc.stderr + proc.stdout, proc.stderr[-2000:]
 
 
-def _book_ext():
-    sys.path.insert(0, str(paths.ROOT / "_ext"))
-    try:
-        import book_ext
-    finally:
-        sys.path.remove(str(paths.ROOT / "_ext"))
-    return book_ext
-
-
 def test_latexmk_ignores_only_the_last_page_number_and_the_line_is_added_once(tmp_path):
     """The PDF takes two xelatex passes because latexmk ignores one .aux line (the last page's absolute number);
     the pattern is Perl (latexmkrc): it must match that line and no label, page or contents line."""
     import shutil
     from types import SimpleNamespace
 
-    be = _book_ext()
+    be = _ext_module("book_ext")
     rc = tmp_path / "latexmkrc"
     rc.write_text("$pdflatex = 'xelatex %O %S';\n")
     app = SimpleNamespace(outdir=str(tmp_path), builder=SimpleNamespace(name="latex"))
@@ -290,15 +287,7 @@ pages = ["a", "b", "c"]
 for p in pages:
     (src / f"{p}.rst").write_text(f"Page {p}\n======\n\n" + "".join(
         f".. _tab-{p}{i}:\n\n.. table:: Table {p}{i}\n\n   = =\n   x y\n   = =\n\n" for i in range(3)))
-loads = []
-real = pickle.loads
-def counting(data, *a, **k):
-    loads.append(len(data))
-    return real(data, *a, **k)
-sphinx.environment.pickle.loads = counting
-app = Sphinx(str(src), str(src), str(src / "_out"), str(src / "_doctrees"), "html", status=None, warningiserror=True)
-app.build()
-print(json.dumps({"loads": len(loads), "html": [(src / "_out" / f"{p}.html").read_text() for p in pages]}))
+""" + COUNTED_BUILD + r"""print(json.dumps({"loads": len(loads), "html": [(src / "_out" / f"{p}.html").read_text() for p in pages]}))
 """
 
 
