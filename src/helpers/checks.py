@@ -39,7 +39,6 @@ def recompute_changes(ledger: Ledger) -> pd.DataFrame:
     out = []
     obs = ledger.observations
     levels = obs[obs["kind"] == "level"]
-    # The level rows of each (indicator, period, dimension), in ledger order: one pass, not two masks per change.
     # The level rows of each (indicator, period, dimension), in ledger order, as plain records: one pass over
     # the ledger, not two boolean masks and a groupby per stated change.
     where: dict[tuple, list[dict]] = {}
