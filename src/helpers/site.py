@@ -10,7 +10,6 @@ imported), the build stops at once.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -96,8 +95,7 @@ def mirror() -> None:
     _write_if_changed(SITE / "_config.yml", config_text())
     for name in COPY:
         src = paths.ROOT / name
-        files = [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-        for f in files:
+        for f in _files(src):
             dest = SITE / f.relative_to(paths.ROOT)
             _sync_file(f, dest)
             wanted.add(dest)
