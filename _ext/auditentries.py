@@ -43,17 +43,18 @@ class audit_entry(nodes.General, nodes.Element):
     """One figure-audit entry: node["body"] is its paragraphs of runs; its children are its citations."""
 
 
-def _data(env) -> dict | None:
-    path = Path(env.srcdir) / ENTRIES
+def _data(app) -> dict | None:
+    """The entries' data, read once per build (kept on the application: the environment is pickled)."""
+    path = Path(app.srcdir) / ENTRIES
     stamp = (path.stat().st_mtime_ns, path.stat().st_size) if path.exists() else None
-    cached = getattr(env, "_pk_audit_entries", None)
+    cached = getattr(app, "_pk_audit_entries", None)
     if cached is None or cached[0] != stamp:
         try:
             data = json.loads(path.read_text(encoding="utf-8")) if stamp else None
         except ValueError as exc:
             raise ValueError(f"{path}: not JSON ({exc})") from exc
-        env._pk_audit_entries = (stamp, data)
-    return env._pk_audit_entries[1]
+        app._pk_audit_entries = (stamp, data)
+    return app._pk_audit_entries[1]
 
 
 def _tokens(para: list) -> list[tuple[str, str]]:
@@ -75,7 +76,7 @@ class PkAudit(SphinxDirective):
         path = Path(self.env.srcdir) / ENTRIES
         self.env.note_dependency(str(path))
         try:
-            data = _data(self.env)
+            data = _data(self.env.app)
         except ValueError as exc:
             raise self.error(str(exc))
         if data is None:
@@ -174,4 +175,4 @@ def setup(app):
     app.add_directive("pk-audit", PkAudit)
     app.add_node(audit_entry, **{fmt: (_skip, None) for fmt in ("html", "latex", "text", "man", "texinfo")})
     app.connect("doctree-resolved", _expand, priority=400)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 2}   # 2: no entries in the env
