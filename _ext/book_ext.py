@@ -71,10 +71,6 @@ def _cache_entry_points() -> None:
     pybtex.plugin.entry_points = entry_points
 
 
-#: docname -> (the pickled bytes it came from, the unpickled doctree), for `{numref}` resolution only.
-_NUMREF_TREES: dict = {}
-
-
 #: The sphinxcontrib-bibtex release whose `get_filtered_entries` `_index_cited_pages` restates (requirements.txt).
 BIBTEX_VERSION = "2.7.0"
 
@@ -128,30 +124,54 @@ def _read_this_run(env, docname):
     return memory.get(docname) if isinstance(memory, dict) else None
 
 
+def _reading_doctrees(cls, method: str, otherwise) -> None:
+    """Wrap `cls.method(self, env, ...)`, a Sphinx step that only reads the doctrees it asks for: while it runs,
+    `env.get_doctree(docname)` gives the page read in this build if Sphinx holds it, else
+    `otherwise(env, docname, fresh)` (`fresh`: Sphinx's own unpickling). Wrapped once."""
+    real = getattr(cls, method)
+    if getattr(real, "_book_cached", False):
+        return
+
+    def wrapper(self, env, *args, **kwargs):
+        fresh = type(env).get_doctree
+
+        def get(docname):
+            read = _read_this_run(env, docname)
+            return read if read is not None else otherwise(env, docname, lambda d: fresh(env, d))
+
+        env.get_doctree = get
+        try:
+            return real(self, env, *args, **kwargs)
+        finally:
+            del env.get_doctree
+
+    wrapper._book_cached = True
+    setattr(cls, method, wrapper)
+
+
 def _share_read_doctrees() -> None:
     """Figure numbering walks every page's doctree on every build; a page read in this build is walked in
     memory instead of being unpickled again (the numbers are the same: the walk only reads)."""
     from sphinx.environment.collectors.toctree import TocTreeCollector
 
-    real = TocTreeCollector.assign_figure_numbers
-    if getattr(real, "_book_cached", False):
-        return
+    _reading_doctrees(TocTreeCollector, "assign_figure_numbers", lambda env, docname, fresh: fresh(docname))
 
-    def assign(self, env):
-        fresh = type(env).get_doctree
 
-        def get(docname):
-            read = _read_this_run(env, docname)
-            return read if read is not None else fresh(env, docname)
+#: docname -> (the pickled bytes it came from, the unpickled doctree), for `{numref}` resolution only.
+_NUMREF_TREES: dict = {}
 
-        env.get_doctree = get
-        try:
-            return real(self, env)
-        finally:
-            del env.get_doctree
 
-    assign._book_cached = True
-    TocTreeCollector.assign_figure_numbers = assign
+def _numref_doctree(env, docname, fresh):
+    """One unpickled copy per page for every `{numref}` to it, while Sphinx holds the same pickled bytes."""
+    raw = getattr(env, "_pickled_doctree_cache", None)
+    if not isinstance(raw, dict):
+        return fresh(docname)
+    hit = _NUMREF_TREES.get(docname)
+    if hit is not None and hit[0] is not None and raw.get(docname) is hit[0]:
+        return hit[1]
+    tree = fresh(docname)
+    _NUMREF_TREES[docname] = (raw.get(docname), tree)
+    return tree
 
 
 def _cache_numref_doctrees() -> None:
@@ -163,35 +183,7 @@ def _cache_numref_doctrees() -> None:
     """
     from sphinx.domains.std import StandardDomain
 
-    real = StandardDomain._resolve_numref_xref
-    if getattr(real, "_book_cached", False):
-        return
-
-    def resolve(self, env, *args, **kwargs):
-        raw_cache = getattr(env, "_pickled_doctree_cache", None)
-        if not isinstance(raw_cache, dict):
-            return real(self, env, *args, **kwargs)
-        fresh = type(env).get_doctree
-
-        def cached(docname):
-            read = _read_this_run(env, docname)
-            if read is not None:
-                return read
-            hit = _NUMREF_TREES.get(docname)
-            if hit is not None and hit[0] is not None and raw_cache.get(docname) is hit[0]:
-                return hit[1]
-            tree = fresh(env, docname)
-            _NUMREF_TREES[docname] = (raw_cache.get(docname), tree)
-            return tree
-
-        env.get_doctree = cached
-        try:
-            return real(self, env, *args, **kwargs)
-        finally:
-            del env.get_doctree
-
-    resolve._book_cached = True
-    StandardDomain._resolve_numref_xref = resolve
+    _reading_doctrees(StandardDomain, "_resolve_numref_xref", _numref_doctree)
 
 
 #: latexmk reruns xelatex when the .aux changes; the one line that still changes after the second pass is the
