@@ -63,8 +63,7 @@ unit: $(STAMP) ## Unit tests of the helpers and the ledger
 	$(PY) -m pytest -q tests -m "not book"
 
 nbval: $(STAMP) ## Regression-test every notebook's stored outputs (parallel)
-	PKBOOK_LEDGER_CACHE=$${PKBOOK_BUILD_DIR:-$(CURDIR)/_build}/cache \
-	  $(PY) -m pytest -q -p no:randomly --nbval chapters --sanitize-with tests/sanitize.cfg -n $(JOBS) --dist loadfile
+	PKBOOK_LEDGER_CACHE=1 $(PY) -m pytest -q -p no:randomly --nbval chapters --sanitize-with tests/sanitize.cfg -n $(JOBS) --dist loadfile
 
 booktest: $(STAMP) ## Tests of the built HTML and PDF (builds what is missing or stale)
 	$(MAKE) --no-print-directory system-deps html pdf

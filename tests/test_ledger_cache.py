@@ -21,7 +21,8 @@ def fresh(tmp_path, monkeypatch):
                        ("OBSERVATIONS", data / paths.OBSERVATIONS.name), ("EVENTS", data / paths.EVENTS.name),
                        ("BREAKS", data / paths.BREAKS.name), ("COUNTRIES", data / paths.COUNTRIES.name)]:
         monkeypatch.setattr(paths, name, path)
-    monkeypatch.setenv(ledger.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(paths, "BUILD", tmp_path / "_build")
+    monkeypatch.setenv(ledger.CACHE_ENV, "1")
     ledger._load_cached.cache_clear()
     yield tmp_path
     ledger._load_cached.cache_clear()
@@ -29,7 +30,7 @@ def fresh(tmp_path, monkeypatch):
 
 def test_a_second_kernel_reads_the_validated_ledger_back(fresh, monkeypatch):
     first = ledger.load()
-    assert len(list((fresh / "cache").glob("ledger-*.pickle"))) == 1
+    assert len(list((fresh / "_build" / "cache").glob("ledger-*.pickle"))) == 1
     ledger._load_cached.cache_clear()
 
     def no_validation():
@@ -52,10 +53,10 @@ def test_a_changed_file_is_validated_again_and_bad_data_still_stops(fresh):
     paths.OBSERVATIONS.write_text("".join([obs[0], ",".join(row), *obs[2:]]), encoding="utf-8")
     with pytest.raises(ledger.LedgerError, match="value"):
         ledger.load()
-    assert len(list((fresh / "cache").glob("ledger-*.pickle"))) == 1   # the bad ledger was not kept
+    assert len(list((fresh / "_build" / "cache").glob("ledger-*.pickle"))) == 1   # the bad ledger was not kept
 
 
 def test_without_the_setting_nothing_is_written(fresh, monkeypatch):
     monkeypatch.delenv(ledger.CACHE_ENV)
     ledger.load()
-    assert not (fresh / "cache").exists()
+    assert not (fresh / "_build" / "cache").exists()

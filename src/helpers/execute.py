@@ -30,7 +30,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from . import deps, paths
-from .ledger import load
+from .ledger import CACHE_ENV, load
 
 KERNEL = "python3"
 TIMEOUT = 600
@@ -103,7 +103,7 @@ def execute(nb_path: Path, chart_dir: Path | None = None, deps_file: Path | None
                                                   id="pkbook-deps"))
     if fast_tables:
         os.environ["PKBOOK_FAST_TABLES"] = "1"
-    os.environ.setdefault("PKBOOK_LEDGER_CACHE", str(paths.BUILD / "cache"))   # one validation for all kernels
+    os.environ.setdefault(CACHE_ENV, "1")   # one validation for all kernels (in _build/cache)
     try:
         client = NotebookClient(nb, timeout=TIMEOUT, kernel_name=KERNEL, record_timing=False,
                                 resources={"metadata": {"path": str(nb_path.parent)}})

@@ -573,7 +573,8 @@ class Ledger:
         return _credit_line(producers, outlets, max_chars)
 
 
-#: Where notebook kernels keep the validated ledger between runs (helpers.execute and `make nbval` set it).
+#: Set to 1, notebook kernels keep the validated ledger between runs in `_build/cache` (paths.BUILD);
+#: helpers.execute and `make nbval` set it.
 CACHE_ENV = "PKBOOK_LEDGER_CACHE"
 
 
@@ -587,10 +588,9 @@ def _disk_key(files) -> str:
 
 
 def _from_disk(files) -> tuple[Ledger | None, Path | None]:
-    folder = os.environ.get(CACHE_ENV)
-    if not folder:
+    if os.environ.get(CACHE_ENV) != "1":
         return None, None
-    path = Path(folder) / f"ledger-{_disk_key(files)}.pickle"
+    path = paths.BUILD / "cache" / f"ledger-{_disk_key(files)}.pickle"
     try:
         return pickle.loads(path.read_bytes()), path
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
