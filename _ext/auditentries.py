@@ -29,7 +29,8 @@ from sphinx.transforms import SphinxSmartQuotes
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-ENTRIES = Path("chapters") / "figure_audit.json"
+from helpers.auditpage import ENTRIES
+
 #: How MyST shows an autolink's address: percent-escapes decoded where safe, a backslash escaping the next
 #: character (kept out of smart quotes), so the page reads as before.
 _LINK_TEXT = MarkdownIt().normalizeLinkText
