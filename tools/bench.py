@@ -32,6 +32,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from helpers import ledger
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
@@ -203,7 +205,8 @@ def main() -> int:
                         if not same else "these differ from the clean build's: " + ", ".join(same)))
         nbval = [py, "-m", "pytest", "-q", "-p", "no:randomly", "--nbval", "chapters", "--sanitize-with",
                  "tests/sanitize.cfg"]
-        nb_parallel, _, _ = timed(nbval + ["-n", str(os.cpu_count() or 2), "--dist", "loadfile"], book, env)
+        nb_env = {**env, ledger.CACHE_ENV: "1"}   # as `make nbval` runs it: the kernels share one validated ledger
+        nb_parallel, _, _ = timed(nbval + ["-n", str(os.cpu_count() or 2), "--dist", "loadfile"], book, nb_env)
         steps.append((f"nbval, parallel ({os.cpu_count()} workers)", nb_parallel, ""))
         # The same book with Markdown tables (the stored outputs nbval just verified), built clean: what the
         # fast table path saves, page by page.
@@ -217,7 +220,7 @@ def main() -> int:
                       "" if code == 0 else "exit 1: Sphinx warnings"))
         slow_durations = json.loads((book / "_build" / "durations-html.json").read_text())
         if full:
-            nb_serial, _, _ = timed(nbval, book, env)
+            nb_serial, _, _ = timed(nbval, book, nb_env)
             steps.append(("nbval, serial", nb_serial, ""))
             shutil.rmtree(book / "_build")
             whole, _, _ = timed(["make", "test"], book, env, logs / "make-test.log", allowed=(0, 2))
