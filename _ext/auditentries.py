@@ -129,18 +129,7 @@ def _reference(app, entry, label: str, text: str, fromdocname: str):
     if not docname:
         logger.warning(f"{entry['where']}: undefined label {label!r}", location=entry)
         return nodes.inline(text, text)
-    if app.builder.format == "latex" and docname == app.config.root_doc and _is_page_title(app, docname, labelid):
-        labelid = ""   # in print the first page's title is the book's title, with no label: link to the page
     return std.build_reference_node(fromdocname, app.builder, docname, labelid, text, "ref")
-
-
-def _is_page_title(app, docname: str, labelid: str) -> bool:
-    """Whether `labelid` is the id of the page's top section (its title)."""
-    cache = app.__dict__.setdefault("_pk_top_ids", {})
-    if docname not in cache:
-        top = next(iter(app.env.get_doctree(docname).findall(nodes.section)), None)
-        cache[docname] = set(top["ids"]) if top is not None else set()
-    return labelid in cache[docname]
 
 
 def _expand(app, doctree, docname) -> None:

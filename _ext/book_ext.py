@@ -13,7 +13,8 @@
   renderer is wrapped to read `alt` too (cell metadata alt, if any, is overridden).
 - Pages read in this build are walked in memory for figure numbering and `{numref}` instead of being
   unpickled again (`_share_read_doctrees`, `_cache_numref_doctrees`).
-- The PDF takes two xelatex passes (`_latexmk_two_passes`).
+- The PDF takes two xelatex passes (`_latexmk_two_passes`); a link to the first page's title goes to that
+  page (`_print_title_links`).
 - sphinxcontrib-bibtex's entry filter gathers the citing pages in one pass (`_index_cited_pages`).
 - The fast path for big tables, ```{pk-table}``` (fasttable.py).
 - auditentries.py: the figure audit's entries built as nodes from their data (```{pk-audit}```).
@@ -24,6 +25,7 @@ import functools
 from pathlib import Path
 
 import pybtex.plugin
+from docutils import nodes
 from pybtex.plugin import register_plugin
 
 from bibstyle import BookStyle
@@ -200,6 +202,19 @@ def _latexmk_two_passes(app, exc) -> None:
             rc.write_text(text.rstrip("\n") + "\n" + LATEXMK_IGNORE, encoding="utf-8")
 
 
+def _print_title_links(app, doctree, docname) -> None:
+    """In print the first page's title is the book's title and carries no label, so a link to it (the figure
+    audit has 60) would be an undefined reference: it links to the start of that page instead."""
+    if app.builder.format != "latex":
+        return
+    root = app.config.root_doc
+    top = next(iter(app.env.get_doctree(root).findall(nodes.section)), None)
+    targets = {f"%{root}#{i}" for i in top["ids"]} if top is not None else set()
+    for ref in doctree.findall(nodes.reference):
+        if ref.get("refuri") in targets:
+            ref["refuri"] = f"%{root}"
+
+
 def setup(app):
     # A digest of _ext (helpers.site writes it into the config): when the extensions change, every page is re-read.
     app.add_config_value("pk_ext_digest", "", "env")
@@ -211,6 +226,7 @@ def setup(app):
     app.setup_extension("fasttable")
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     app.connect("build-finished", _latexmk_two_passes)
+    app.connect("doctree-resolved", _print_title_links, priority=600)   # after the audit's entries are expanded
     app.setup_extension("audit_links")
     app.setup_extension("auditentries")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -156,7 +156,7 @@ from sphinx.application import Sphinx
 
 src = Path(src)
 (src / "conf.py").write_text(
-    "extensions = ['myst_parser', 'sphinxcontrib.bibtex', 'auditentries']\n"
+    "extensions = ['myst_parser', 'sphinxcontrib.bibtex', 'book_ext']\n"
     "bibtex_bibfiles = ['refs.bib']\nmyst_enable_extensions = ['colon_fence']\n"
     "suppress_warnings = ['myst.domains']\n")
 (src / "refs.bib").write_text("@misc{src-a, title={A title}, author={Someone}, year={2024}}\n")
